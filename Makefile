@@ -11,7 +11,7 @@ FRAUDCTL := $(VENV)/bin/fraudctl
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 PYTEST_ARGS ?=
 
-.PHONY: help setup lint test test-unit test-integration demo tools kube-bin helm-bin crds clean
+.PHONY: help setup lint test test-unit test-integration demo tools kube-bin helm-bin crds clean kind-up kind-e2e
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -50,3 +50,9 @@ demo: setup ## the whole pipeline on this machine: stack, data, model, stream, d
 clean: ## stop the local stack and remove local state (caches under ~/.cache stay)
 	-$(FRAUDCTL) local down
 	rm -rf .fraud test-artifacts
+
+kind-up: ## kind cluster with the platform chart installed, images built here (needs Docker)
+	bash tools/kind/up.sh
+
+kind-e2e: ## kind-up, apply the laptop FraudPipeline and wait until it is Ready (needs Docker)
+	bash tools/kind/e2e.sh

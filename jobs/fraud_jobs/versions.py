@@ -28,17 +28,29 @@ CASSANDRA = "5.0.6"
 
 # Kubernetes control plane for operator tests (kube-apiserver, kube-controller-manager),
 # built from the Go module proxy. Chosen by the operator harness; see tests/harness.
-KUBERNETES = "1.34.4"
-ETCD = "3.6.6"
+# 1.36.x: its go.mod targets Go 1.26, the toolchain here, so it builds without a toolchain
+# download; etcd 3.6.x is the line it is tested against (3.6.16: newest 3.6 patch).
+KUBERNETES = "1.36.3"
+ETCD = "3.6.16"
 
-# Helm, built from the Go module proxy for chart tests.
-HELM = "3.19.0"
+# Helm, built from the Go module proxy for chart tests (tools/helm/build.sh). 3.22.0: the
+# newest Helm 3 release whose module resolves and builds with Go 1.26; Helm 3 keeps the
+# chart apiVersion v2 format every Kubernetes user of these charts has.
+HELM = "3.22.0"
 
 # Upstream operators whose CRDs we compose (see ../shared/crds/VERSIONS.md).
 STRIMZI = "1.2.0"
 K8SSANDRA_OPERATOR = "1.32.5"
 SPARK_OPERATOR = "2.5.2"
 ECK = "3.5.0"
+
+# cert-manager, which the K8ssandra operator's webhooks need (charts/fraud-platform dependency).
+# v1.19.1: the patch release of the current 1.19 line that fixed its known .0 issues.
+CERT_MANAGER = "1.19.1"
+
+# kind, for `make kind-up` / `make kind-e2e` on a machine with Docker (tools/kind/build.sh builds
+# it from the Go module proxy). Its default node image is pinned by the kind release itself.
+KIND = "0.33.0"
 
 
 def cache_dir() -> Path:
