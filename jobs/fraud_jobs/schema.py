@@ -95,6 +95,15 @@ _TRANSACTION_COLUMNS = """
     PRIMARY KEY ((cc_num), trans_time, trans_num)
 """
 
+
+
+def _transaction_table(name: str) -> str:
+    return (
+        f"\nCREATE TABLE IF NOT EXISTS {{ks}}.{name} ({_TRANSACTION_COLUMNS})"
+        "\nWITH CLUSTERING ORDER BY (trans_time DESC, trans_num ASC)"
+    )
+
+
 TABLES: dict[str, str] = {
     "customers": """
 CREATE TABLE IF NOT EXISTS {ks}.customers (
@@ -111,12 +120,8 @@ CREATE TABLE IF NOT EXISTS {ks}.customers (
     job text,
     dob date
 )""",
-    "fraud_transaction": """
-CREATE TABLE IF NOT EXISTS {ks}.fraud_transaction (%s)
-WITH CLUSTERING ORDER BY (trans_time DESC, trans_num ASC)""" % _TRANSACTION_COLUMNS,
-    "non_fraud_transaction": """
-CREATE TABLE IF NOT EXISTS {ks}.non_fraud_transaction (%s)
-WITH CLUSTERING ORDER BY (trans_time DESC, trans_num ASC)""" % _TRANSACTION_COLUMNS,
+    "fraud_transaction": _transaction_table("fraud_transaction"),
+    "non_fraud_transaction": _transaction_table("non_fraud_transaction"),
     # The stream's committed position: for each (consumer, topic, partition) the next
     # offset to read. Written in the same write path as the rows of that batch.
     "kafka_offset": """
