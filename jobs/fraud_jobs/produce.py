@@ -183,7 +183,7 @@ def encode(tx: dict) -> Message:
 
 def make_producer(bootstrap: str, **overrides):
     from kafka import KafkaProducer
-    from kafka.errors import NoBrokersAvailable
+    from kafka.errors import KafkaTimeoutError
 
     config = {
         "bootstrap_servers": bootstrap.split(","),
@@ -193,12 +193,13 @@ def make_producer(bootstrap: str, **overrides):
         "retries": 2_147_483_647,  # a broker restart must not drop messages...
         "delivery_timeout_ms": 300_000,  # ...for up to five minutes
         "request_timeout_ms": 30_000,
+        "bootstrap_timeout_ms": 10_000,  # how long to wait for the first broker before giving up
         "enable_idempotence": True,  # a retried send is written once, in order (per-card order kept)
     }
     config.update(overrides)
     try:
         return KafkaProducer(**config)
-    except NoBrokersAvailable:
+    except KafkaTimeoutError:
         raise KafkaUnreachable(
             f"cannot reach Kafka at {bootstrap!r}: start the local stack with `fraudctl local up` "
             "or pass the right address with --bootstrap"
