@@ -9,8 +9,8 @@ Auth: every /api route needs `Authorization: Bearer <token>`. /healthz, /readyz,
 /metrics and the OpenAPI document are open so probes and Prometheus need no secret.
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: FastAPI reads the dependency annotations at
+# definition time, including closures over local security schemes.
 import hmac
 import time
 from dataclasses import dataclass
