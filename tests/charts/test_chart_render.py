@@ -178,12 +178,3 @@ def test_platform_chart_can_drop_the_operator(
 ) -> None:
     objects = template(helm, helm_env, platform_chart, "--set", "fraud-operator.enabled=false")
     assert not by_kind(objects, "Deployment")
-
-
-def test_notes_tell_the_next_step(helm: Path, helm_env: dict[str, str], platform_chart: Path) -> None:
-    for chart in (OPERATOR_CHART, platform_chart):
-        result = run(
-            helm, helm_env, "install", "fraud", str(chart), "--dry-run=client", "-n", "fraud"
-        ).check()
-        notes = result.stdout.split("NOTES:", 1)[1]
-        assert "fraudpipeline" in notes.lower() and "kubectl" in notes

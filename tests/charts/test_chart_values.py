@@ -75,13 +75,13 @@ def test_schemas_are_strict_at_top_level() -> None:
 # (--set arguments, words the error must contain)
 OPERATOR_BAD_VALUES = [
     (["replicaCount=3"], ["replicaCount", "3"]),
-    (["image.pullPolicy=Sometimes"], ["pullPolicy", "Sometimes"]),
+    (["image.pullPolicy=Sometimes"], ["/image/pullPolicy", "IfNotPresent"]),
     (["watchNamspace=fraud"], ["watchNamspace", "not allowed"]),
     (["watchNamespace=Not_A_Namespace"], ["watchNamespace", "Not_A_Namespace"]),
     (["securityContext.readOnlyRootFilesystem=false"], ["readOnlyRootFilesystem"]),
     (["podSecurityContext.runAsNonRoot=false"], ["runAsNonRoot"]),
     (["resources.limits.memory=lots"], ["memory", "lots"]),
-    (["operator.logLevel=loud"], ["logLevel", "loud"]),
+    (["operator.logLevel=loud"], ["/operator/logLevel", "verbose"]),
     (["image.digest=latest"], ["digest", "latest"]),
 ]
 

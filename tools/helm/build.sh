@@ -15,7 +15,8 @@ cache="$(python3 "$versions" | sed -n 's/^CACHE_DIR=//p')"
 dest="$cache/helm-$version"
 bin="$dest/bin/helm"
 
-if [[ -x "$bin" ]] && "$bin" version --short 2>/dev/null | grep -q "^v$version"; then
+# The stamp is written last, so an interrupted build is redone.
+if [[ -x "$bin" && -f "$dest/.built" ]] && "$bin" version --short 2>/dev/null | grep -q "^v$version"; then
     echo "$bin"
     exit 0
 fi
@@ -26,9 +27,18 @@ mkdir -p "$dest/bin"
 # everything this script ever downloaded or compiled.
 export GOMODCACHE="$dest/gomod" GOCACHE="$dest/gocache" GOFLAGS="-buildvcs=false -modcacherw"
 export CGO_ENABLED=0 GOBIN="$dest/bin"
-# The version string helm prints comes from link-time variables (as its own Makefile sets them).
+# Link-time variables, as helm's own Makefile sets them: the version it prints, and the default
+# Kubernetes version `helm template`/`lint` assume (client-go v0.X.Y -> 1.X), without which they
+# would check charts against Kubernetes 1.20.
+gomod="$(go mod download -json "helm.sh/helm/v3@v$version" | python3 -c 'import json,sys; print(json.load(sys.stdin)["GoMod"])')"
+client_go="$(awk '$1 == "k8s.io/client-go" {print $2}' "$gomod")"
+kube_minor="$(echo "$client_go" | cut -d. -f2)"
 ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=v$version -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    ldflags="$ldflags -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$kube_minor"
+done
 echo "building helm v$version into $dest (a few minutes on 2 cores)" >&2
 go install -p "${HELM_BUILD_JOBS:-2}" -trimpath -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@v$version" >&2
 "$bin" version --short >&2
+touch "$dest/.built"
 echo "$bin"

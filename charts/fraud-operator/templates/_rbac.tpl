@@ -5,10 +5,10 @@ Namespaced rules go into the ClusterRole (all namespaces) or the Role (one names
 */}}
 {{- define "fraud-operator.namespacedRules" -}}
 # The FraudPipeline itself: watched, annotated by kopf (progress/last-handled state), status written.
-- apiGroups: [fraud.example.com]
+- apiGroups: [fraudplatform.io]
   resources: [fraudpipelines]
   verbs: [get, list, watch, patch]
-- apiGroups: [fraud.example.com]
+- apiGroups: [fraudplatform.io]
   resources: [fraudpipelines/status]
   verbs: [get, patch]
 # kopf posts handler progress and errors as Events on the FraudPipeline.

@@ -15,5 +15,5 @@ app.kubernetes.io/part-of: fraud-platform
 
 {{/* The FraudPipeline API version served by the operator's CRD (charts/fraud-operator/crds). */}}
 {{- define "fraud-platform.pipelineApiVersion" -}}
-fraud.example.com/v1alpha1
+fraudplatform.io/v1alpha1
 {{- end }}
