@@ -71,9 +71,7 @@ def store(session: Any, keyspace: str, rows: list[dict[str, Any]]) -> None:
             session.prepare(insert_cql(keyspace, table, TRANSACTION_COLUMNS)),
             tuple(row[c] for c in TRANSACTION_COLUMNS),
         )
-        session.execute(
-            session.prepare(insert_cql(keyspace, "transaction_feed", FEED_COLUMNS)), feed_row(row)
-        )
+        session.execute(session.prepare(insert_cql(keyspace, "transaction_feed", FEED_COLUMNS)), feed_row(row))
 
 
 def store_customer(session: Any, keyspace: str, values: dict[str, Any]) -> None:
@@ -84,8 +82,6 @@ def store_customer(session: Any, keyspace: str, values: dict[str, Any]) -> None:
 def statement_rows(count: int = 23, cc_num: str = CARD) -> list[dict[str, Any]]:
     """`count` transactions, three per minute (so timestamps tie), every fourth a fraud."""
     return [
-        scored(
-            cc_num, T0 + timedelta(minutes=i // 3), is_fraud=int(i % 4 == 0), trans_num=f"tx{i:03d}", amt=i
-        )
+        scored(cc_num, T0 + timedelta(minutes=i // 3), is_fraud=int(i % 4 == 0), trans_num=f"tx{i:03d}", amt=i)
         for i in range(count)
     ]

@@ -39,10 +39,7 @@ def test_api_routes_need_the_bearer_token(client, headers):
 def test_bad_card_number_is_400_with_the_reason(client):
     response = client.get("/api/statement/12ab", headers=AUTH)
     assert response.status_code == 400
-    assert (
-        response.json()["detail"]
-        == "cc_num '12ab' is not a card number: use 8 to 19 digits, no spaces or dashes"
-    )
+    assert response.json()["detail"] == "cc_num '12ab' is not a card number: use 8 to 19 digits, no spaces or dashes"
 
 
 @pytest.mark.parametrize(

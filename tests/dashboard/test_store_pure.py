@@ -15,9 +15,7 @@ def test_card_numbers_of_8_to_19_digits_are_valid(good):
     assert validate_cc_num(good) is None
 
 
-@pytest.mark.parametrize(
-    "bad", ["", "1234567", "1" * 20, "4000-1234", "abc", "4000 1234 1234", "１２３４５６７８"]
-)
+@pytest.mark.parametrize("bad", ["", "1234567", "1" * 20, "4000-1234", "abc", "4000 1234 1234", "１２３４５６７８"])
 def test_bad_card_numbers_name_the_value_and_the_rule(bad):
     reason = validate_cc_num(bad)
     assert reason is not None and "8 to 19 digits" in reason and repr(bad[:40]) in reason
