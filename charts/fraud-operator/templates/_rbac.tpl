@@ -1,20 +1,41 @@
 {{/*
-The operator's permissions, kept to what its code actually calls (operator/fraud_operator):
-every resource it reads, creates, patches or deletes, and nothing else. No wildcards.
+The operator's permissions, kept to what its code calls and nothing else (no wildcards):
+  - kopf watches FraudPipelines, patches them (finalizer, last-handled annotation) and their
+    status, and posts Events about handler progress;
+  - the reconcile chain (fraud_operator/kube.py, its KINDS table) gets, lists, server-side
+    applies (create + patch) and deletes the child kinds below.
+tests/charts check this list against the KINDS table and, on a real API server, that the operator
+reconciles with exactly these permissions.
 Namespaced rules go into the ClusterRole (all namespaces) or the Role (one namespace).
 */}}
 {{- define "fraud-operator.namespacedRules" -}}
-# The FraudPipeline itself: watched, annotated by kopf (progress/last-handled state), status written.
 - apiGroups: [fraudplatform.io]
   resources: [fraudpipelines]
   verbs: [get, list, watch, patch]
 - apiGroups: [fraudplatform.io]
   resources: [fraudpipelines/status]
   verbs: [get, patch]
-# kopf posts handler progress and errors as Events on the FraudPipeline.
-- apiGroups: ["", events.k8s.io]
+- apiGroups: [""]
   resources: [events]
   verbs: [create]
+{{- range $group, $resources := (include "fraud-operator.childResources" . | fromYaml) }}
+- apiGroups: [{{ ternary "" $group (eq $group "core") | quote }}]
+  resources: [{{ join ", " $resources }}]
+  verbs: [get, list, create, patch, delete]
+{{- end }}
+{{- end }}
+
+{{/* Children the reconcile chain manages, by API group (fraud_operator/kube.py KINDS). */}}
+{{- define "fraud-operator.childResources" -}}
+kafka.strimzi.io: [kafkas, kafkanodepools, kafkatopics]
+k8ssandra.io: [k8ssandraclusters]
+sparkoperator.k8s.io: [sparkapplications, scheduledsparkapplications]
+elasticsearch.k8s.elastic.co: [elasticsearches]
+kibana.k8s.elastic.co: [kibanas]
+beat.k8s.elastic.co: [beats]
+batch: [jobs]
+apps: [deployments]
+core: [services, configmaps, persistentvolumeclaims]
 {{- end }}
 
 {{/* Cluster-scoped reads kopf uses only in cluster-wide mode. */}}
