@@ -23,7 +23,7 @@ API_VERSION = f"{GROUP}/{VERSION}"
 
 # The Spark release the jobs image is built on; equals the pyspark pin in pyproject.toml
 # (tests/operator/test_crd.py checks it against the installed pyspark).
-SPARK_VERSION = "4.3.0"
+SPARK_VERSION = "4.2.0"
 # Elastic Stack version shipped by default; ECK 3.5 manages 8.x and 9.x stacks.
 ELASTIC_VERSION = "9.2.1"
 JOBS_IMAGE = "fraud-platform/jobs:0.1.0"
