@@ -64,6 +64,7 @@ def test_dockerignore_sends_only_the_packages() -> None:
         "!operator/fraud_operator/**",
         "!jobs/fraud_jobs/**",
         "!dashboard/fraud_dashboard/**",
+        "!jobs/spark-main.py",
         "!jobs/docker-entrypoint.sh",
     ):
         assert needed in lines, needed  # ... then allow exactly what the Dockerfiles COPY
@@ -79,6 +80,22 @@ def test_jobs_entrypoint_is_valid_bash() -> None:
     # `executor` mode must start Spark's Kubernetes executor backend; anything else runs as given.
     text = script.read_text()
     assert "KubernetesExecutorBackend" in text and 'exec "$@"' in text
+
+
+def test_jobs_image_provides_the_spark_main_file() -> None:
+    """Every SparkApplication the operator renders names a main file the jobs image must contain."""
+    from fraud_operator.render import spark
+
+    path = spark.JOBS_MAIN.removeprefix("local://")
+    assert f"COPY jobs/spark-main.py {path}" in (REPO / "jobs" / "Dockerfile").read_text()
+    main = subprocess.run(
+        [__import__("sys").executable, str(REPO / "jobs" / "spark-main.py"), "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=60,
+    )
+    assert main.returncode == 0 and "fraudctl" in main.stdout
 
 
 def _skaffold() -> dict[str, Any]:
