@@ -62,6 +62,7 @@ def make_api_client(kubeconfig: str | None = None, server: str | None = None, to
         cfg.verify_ssl = not insecure
         cfg.ssl_ca_cert = ca_path
         cfg.connection_pool_maxsize = 32
+        _quiet_if_insecure(cfg)
         return client.ApiClient(cfg)
     cfg = client.Configuration()
     if kubeconfig or not os.environ.get("KUBERNETES_SERVICE_HOST"):
@@ -70,7 +71,16 @@ def make_api_client(kubeconfig: str | None = None, server: str | None = None, to
         config.load_incluster_config(client_configuration=cfg)
     # Sync handlers run in a thread pool; give each worker its own pooled connection.
     cfg.connection_pool_maxsize = 32
+    _quiet_if_insecure(cfg)
     return client.ApiClient(cfg)
+
+
+def _quiet_if_insecure(cfg: client.Configuration) -> None:
+    """With verification off on purpose (test clusters), don't warn on every request."""
+    if not cfg.verify_ssl:
+        import urllib3
+
+        urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 
 class Api:

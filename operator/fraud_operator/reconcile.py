@@ -161,9 +161,9 @@ def reconcile(api: Api, body: dict[str, Any], emit: Emit) -> Outcome:
         previous = out.verdicts.get(stage.condition)
         if previous is None or previous.ready:
             out.verdicts[stage.condition] = verdict
-        # suspend stops the streaming job on purpose; the apps after it still get scaled down.
-        suspended_stop = spec["suspend"] and stage.name == "streaming"
-        if not verdict.ready and stage is not ELASTIC and not suspended_stop and blocked is None:
+        # Suspending must not wait for readiness: stopped Cassandra and the suspended stream
+        # are never "ready", and the apps after them still have to be scaled down.
+        if not verdict.ready and stage is not ELASTIC and not spec["suspend"] and blocked is None:
             blocked = stage
             out.phase = stage.name
     out.applied = ctx.applied

@@ -68,6 +68,8 @@ def application_spec(pipeline: str, spec: Spec, command: str, component: str,
         "restartPolicy": restart,
         "driver": driver,
         "executor": executor,
+        # FraudPipeline.spec.suspend pauses every application (the Spark operator stops it).
+        "suspend": bool(spec["suspend"]),
     }
     if volumes:
         out["volumes"] = volumes
@@ -111,7 +113,6 @@ def render_streaming(pipeline: str, spec: Spec) -> list[Manifest]:
         {"type": "Always", "onFailureRetryInterval": 10, "onSubmissionFailureRetryInterval": 20},
         trigger,
     )
-    stream_spec["suspend"] = suspend
     children = [manifest(API, "SparkApplication", stream_name(pipeline), pipeline, "spark-stream",
                          STREAMING_STAGE, stream_spec)]
     retraining = spec["spark"]["retraining"]
