@@ -33,12 +33,19 @@ def timeline(cfg: CassandraConfig, now: datetime) -> list[dict]:
 def main() -> None:
     st.title("Live transactions")
     live_panel()
+    charts_panel()
     timeline_panel()
 
 
+def _state() -> feed.FeedState:
+    return st.session_state.setdefault(STATE_KEY, feed.FeedState())
+
+
+# Only the cheap text panels refresh every second; the charts and the map redraw less often,
+# so a new row is not waiting behind a map re-render in the browser.
 @st.fragment(run_every=1.0)
 def live_panel() -> None:
-    state = st.session_state.setdefault(STATE_KEY, feed.FeedState())
+    state = _state()
     try:
         refresh(state, data.config(), datetime.now(UTC))
     except DATA_ERRORS as error:
@@ -61,6 +68,14 @@ def render_feed(state: feed.FeedState) -> None:
     with legit_col:
         st.subheader("Newest non-fraud")
         _table(state.legit, "No transactions yet.")
+
+
+@st.fragment(run_every=5.0)
+def charts_panel() -> None:
+    render_charts(_state())
+
+
+def render_charts(state: feed.FeedState) -> None:
     chart_col, map_col = st.columns(2)
     with chart_col:
         st.subheader("Fraud scores")
@@ -70,7 +85,8 @@ def render_feed(state: feed.FeedState) -> None:
         st.subheader("Recent fraud by merchant location")
         points = feed.map_points(state.fraud_places)
         if points:
-            st.map(pd.DataFrame(points), latitude="lat", longitude="lon", size=2000, height=260)
+            # A fixed country-wide zoom: fitting the view to one point would fill the panel with it.
+            st.map(pd.DataFrame(points), latitude="lat", longitude="lon", size=15000, zoom=3, height=260)
         else:
             st.caption("No fraud with a merchant location yet.")
 
@@ -97,7 +113,7 @@ def timeline_panel() -> None:
     b.metric("Fraud", frauds)
     c.metric("Fraud rate", f"{100.0 * frauds / total if total else 0.0:.2f} %")
     counts_col, rate_col = st.columns(2)
-    counts_col.bar_chart(points, x="minute", y=["transactions", "frauds"], height=220)
+    counts_col.bar_chart(points, x="minute", y=["transactions", "frauds"], stack=False, height=220)
     rate_col.line_chart(points, x="minute", y="fraud_rate_pct", height=220)
 
 
