@@ -1,9 +1,9 @@
-"""Shared pytest configuration. Fixtures live in tests/harness/, one module per service,
-loaded as plugins so every test folder sees them."""
+"""Shared pytest configuration. Fixtures live in tests/harness/, one module per service
+(stack: Kafka + Cassandra, spark, kube: the API server, helm), each loaded as a plugin so
+every test folder sees them. Test file names must be unique across tests/."""
 
-pytest_plugins = [
-    "harness.stack",   # real Kafka + Cassandra (fraudctl local), per-test topics/keyspaces
-    "harness.spark",   # one local SparkSession per run
-    "harness.kube",    # real kube-apiserver + etcd + kube-controller-manager
-    "harness.helm",    # the real helm binary
-]
+from pathlib import Path
+
+pytest_plugins = sorted(
+    f"harness.{path.stem}" for path in (Path(__file__).parent / "harness").glob("*.py") if path.stem != "__init__"
+)

@@ -8,6 +8,7 @@ the Spark operator passes master and resources; the same builder only adds what 
 from __future__ import annotations
 
 import os
+import sys
 from typing import TYPE_CHECKING
 
 from fraud_jobs import versions
@@ -30,6 +31,9 @@ def get_spark(app_name: str, master: str | None = None, kafka: bool = True,
         builder = builder.master(master)
     elif "SPARK_HOME" not in os.environ and "KUBERNETES_SERVICE_HOST" not in os.environ:
         builder = builder.master("local[2]")
+    # Python workers must be this interpreter (the venv with our packages), not whatever
+    # `python3` is first on PATH.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     conf = {
         "spark.sql.session.timeZone": "UTC",
         "spark.sql.shuffle.partitions": os.environ.get("FRAUD_SHUFFLE_PARTITIONS", "4"),

@@ -218,6 +218,8 @@ concurrent_counter_writes: 16
 memtable_allocation_type: offheap_objects
 # A single laptop node: no waiting for peers that will never come.
 phi_convict_threshold: 12
+# Dropped test keyspaces need no snapshot; keeps DROP fast and the disk clean.
+auto_snapshot: false
 """
         )
         (home / "logback.xml").write_text(
