@@ -57,13 +57,18 @@ def test_real_platform_chart_lints_with_only_missing_upstream_charts(
     helm: Path, helm_env: dict[str, str]
 ) -> None:
     """The checked-in umbrella chart (not the offline copy) lints clean apart from the one warning
-    that its upstream dependencies have not been downloaded (no `helm dependency update` here)."""
+    naming the dependencies that `helm dependency update` has not downloaded into charts/."""
+    downloaded = {p.name.rsplit("-", 1)[0] for p in (PLATFORM_CHART / "charts").glob("*.tgz")}
+    missing = sorted({*UPSTREAM_DEPENDENCIES, "fraud-operator"} - downloaded)
     result = run(helm, helm_env, "lint", str(PLATFORM_CHART)).check()
     warnings = [line for line in result.stdout.splitlines() if "[WARNING]" in line or "[ERROR]" in line]
+    if not missing:
+        assert not warnings, result.stdout
+        return
     assert len(warnings) == 1, result.stdout
     assert "missing these dependencies" in warnings[0]
-    missing = warnings[0].split("dependencies:")[1].strip().split(",")
-    assert sorted([*UPSTREAM_DEPENDENCIES, "fraud-operator"]) == sorted(m.strip() for m in missing)
+    reported = warnings[0].split("dependencies:")[1].strip().split(",")
+    assert missing == sorted(m.strip() for m in reported)
 
 
 @pytest.mark.parametrize("values", OPERATOR_CASES, ids=_case_id)
