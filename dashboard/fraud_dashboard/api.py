@@ -36,9 +36,9 @@ from fraud_dashboard.store import (
     CC_NUM_PATTERN,
     MAX_PAGE,
     CassandraGateway,
+    CassandraMisconfigured,
     CassandraUnavailable,
     Cursor,
-    SchemaMissing,
     StatementRequest,
     validate_cc_num,
 )
@@ -117,9 +117,7 @@ class _Metrics:
         self.requests = Counter(
             "fraud_api_requests", "HTTP requests", ["method", "route", "status"], registry=self.registry
         )
-        self.latency = Histogram(
-            "fraud_api_request_seconds", "request latency", ["route"], registry=self.registry
-        )
+        self.latency = Histogram("fraud_api_request_seconds", "request latency", ["route"], registry=self.registry)
         self.cassandra_up = Gauge(
             "fraud_api_cassandra_up", "1 when the last health check reached Cassandra", registry=self.registry
         )
@@ -144,9 +142,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
 
 def _bearer_check(token: str):
-    scheme = HTTPBearer(
-        auto_error=False, description="the token from FRAUD_API_TOKEN or FRAUD_API_TOKEN_FILE"
-    )
+    scheme = HTTPBearer(auto_error=False, description="the token from FRAUD_API_TOKEN or FRAUD_API_TOKEN_FILE")
 
     def check(credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(scheme)]) -> None:
         given = credentials.credentials if credentials else ""
@@ -184,14 +180,10 @@ def _install_routes(app: FastAPI, gateway: CassandraGateway, auth: list) -> None
         order: Annotated[Literal["asc", "desc"], Query(description="desc: newest first")] = "desc",
         start: Annotated[date | None, Query(alias="from", description="first UTC day, inclusive")] = None,
         end: Annotated[date | None, Query(alias="to", description="last UTC day, inclusive")] = None,
-        cursor: Annotated[
-            str | None, Query(max_length=512, description="next_cursor of the previous page")
-        ] = None,
+        cursor: Annotated[str | None, Query(max_length=512, description="next_cursor of the previous page")] = None,
     ) -> Statement:
         try:
-            request = StatementRequest(
-                cc_num, limit, order, start, end, Cursor.decode(cursor) if cursor else None
-            )
+            request = StatementRequest(cc_num, limit, order, start, end, Cursor.decode(cursor) if cursor else None)
             request.check()
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from exc
@@ -212,7 +204,7 @@ def _install_ops_routes(app: FastAPI, gateway: CassandraGateway, metrics: _Metri
     def check() -> Health:
         try:
             gateway.ping()
-        except (CassandraUnavailable, SchemaMissing) as exc:
+        except (CassandraUnavailable, CassandraMisconfigured) as exc:
             metrics.cassandra_up.set(0)
             return Health(status="degraded", cassandra="down", detail=str(exc))
         metrics.cassandra_up.set(1)
@@ -265,8 +257,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def unavailable(request: Request, exc: CassandraUnavailable) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "5"})
 
-    @app.exception_handler(SchemaMissing)
-    async def no_schema(request: Request, exc: SchemaMissing) -> JSONResponse:
+    @app.exception_handler(CassandraMisconfigured)
+    async def no_schema(request: Request, exc: CassandraMisconfigured) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=503, headers={"Retry-After": "30"})
 
 

@@ -12,7 +12,8 @@ from fraud_dashboard.config import ENV_API_TOKEN, ENV_API_TOKEN_FILE
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    # All interfaces by default: in a Pod the Service reaches the container from outside.
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default %(default)s)")
     parser.add_argument(
         "--token-file",
@@ -40,9 +41,7 @@ def resolve_token(environ: dict[str, str], token_file: str | None, insecure_open
     if not token and token_file:
         path = Path(token_file)
         if not path.is_file():
-            raise TokenError(
-                f"token file {token_file!r} does not exist: mount the Secret there or fix --token-file"
-            )
+            raise TokenError(f"token file {token_file!r} does not exist: mount the Secret there or fix --token-file")
         token = path.read_text().strip()
         if not token:
             raise TokenError(f"token file {token_file!r} is empty: put the bearer token in it")

@@ -38,6 +38,4 @@ def add_cassandra_args(parser: argparse.ArgumentParser) -> None:
 
 
 def cassandra_config(args: argparse.Namespace) -> CassandraConfig:
-    return CassandraConfig(
-        hosts=parse_hosts(args.cassandra_host), port=args.cassandra_port, keyspace=args.keyspace
-    )
+    return CassandraConfig(hosts=parse_hosts(args.cassandra_host), port=args.cassandra_port, keyspace=args.keyspace)

@@ -12,7 +12,8 @@ APP = Path(__file__).with_name("app.py")
 
 
 def register(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    # All interfaces by default: in a Pod the Service reaches the container from outside.
+    parser.add_argument("--host", default="0.0.0.0", help="address to listen on (default %(default)s)")
     parser.add_argument("--port", type=int, default=8501, help="port to listen on (default %(default)s)")
     add_cassandra_args(parser)
     parser.set_defaults(func=run)

@@ -5,15 +5,15 @@ from __future__ import annotations
 import streamlit as st
 
 from fraud_dashboard import data
-from fraud_dashboard.store import CassandraUnavailable, SchemaMissing
+from fraud_dashboard.store import CassandraMisconfigured, CassandraUnavailable
 
-DATA_ERRORS = (CassandraUnavailable, SchemaMissing)
+DATA_ERRORS = (CassandraUnavailable, CassandraMisconfigured)
 
 
 def unavailable_banner(error: Exception) -> None:
     cfg = data.config()
-    if isinstance(error, SchemaMissing):
-        st.error(f"Cassandra at {cfg.where} is up but the data is not there yet: {error}", icon="⚠️")
+    if isinstance(error, CassandraMisconfigured):
+        st.error(f"Cassandra at {cfg.where} answers but refuses this dashboard: {error}", icon="⚠️")
     else:
         st.error(
             f"Cassandra at {cfg.where} is unreachable; showing what was already loaded and retrying "

@@ -18,21 +18,21 @@ from fraud_dashboard.config import CassandraConfig
 from fraud_dashboard.store import CassandraGateway, Cursor, Queries, StatementPage, StatementRequest
 
 FEED_LIMIT = 200  # newest rows per minute bucket and refresh
-_HASH = {CassandraConfig: lambda c: (c.hosts, c.port, c.keyspace)}
+_HASH = {CassandraConfig: lambda c: (c.hosts, c.port, c.keyspace, c.username)}
 
 
 def config() -> CassandraConfig:
     return CassandraConfig.from_env()
 
 
-@st.cache_resource(show_spinner=False)
-def gateway(hosts: tuple[str, ...], port: int) -> CassandraGateway:
-    # Keyed by where Cassandra is, not the keyspace: one session serves every keyspace.
-    return CassandraGateway(CassandraConfig(hosts=hosts, port=port), connect_timeout=2.0, request_timeout=3.0)
+@st.cache_resource(show_spinner=False, hash_funcs=_HASH)
+def gateway(cfg: CassandraConfig) -> CassandraGateway:
+    # One connection pool serves every keyspace; the keyspace only picks prepared statements.
+    return CassandraGateway(cfg, connect_timeout=2.0, request_timeout=3.0)
 
 
 def _queries(cfg: CassandraConfig) -> Queries:
-    return gateway(cfg.hosts, cfg.port).queries(cfg.keyspace)
+    return gateway(cfg).queries(cfg.keyspace)
 
 
 @st.cache_data(ttl=1.0, show_spinner=False, hash_funcs=_HASH)

@@ -22,7 +22,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from fraud_dashboard.config import ENV_API_TOKEN, CassandraConfig
+from fraud_dashboard.config import ENV_API_TOKEN, ENV_PASSWORD, CassandraConfig
 
 
 class ServiceFailed(RuntimeError):
@@ -69,7 +69,13 @@ def _signal_group(process: subprocess.Popen, sig: int) -> None:
 
 
 def _cassandra_args(cfg: CassandraConfig) -> list[str]:
-    return ["--cassandra-host", ",".join(cfg.hosts), "--cassandra-port", str(cfg.port), "--keyspace", cfg.keyspace]
+    args = ["--cassandra-host", ",".join(cfg.hosts), "--cassandra-port", str(cfg.port), "--keyspace", cfg.keyspace]
+    return [*args, "--cassandra-username", cfg.username] if cfg.username else args
+
+
+def _secret_env(cfg: CassandraConfig) -> dict[str, str]:
+    # Secrets go through the environment, never argv, so `ps` does not show them.
+    return {ENV_PASSWORD: cfg.password} if cfg.password else {}
 
 
 def start_api(
@@ -87,8 +93,7 @@ def start_api(
     args = ["api", "--host", host, "--port", str(port), *_cassandra_args(cfg)]
     if insecure_open:
         args.append("--insecure-open")
-    # The token goes through the environment, never argv, so `ps` does not show it.
-    env = {ENV_API_TOKEN: token} if token else {}
+    env = _secret_env(cfg) | ({ENV_API_TOKEN: token} if token else {})
     url = f"http://{_client_host(host)}:{port}"
     service = _spawn("api", url, args, env, log_path)
     return _wait(service, f"{url}/readyz", timeout)
@@ -106,7 +111,7 @@ def start_dashboard(
     cfg = cassandra or CassandraConfig.from_env()
     args = ["dashboard", "--host", host, "--port", str(port), *_cassandra_args(cfg)]
     url = f"http://{_client_host(host)}:{port}"
-    service = _spawn("dashboard", url, args, {}, log_path)
+    service = _spawn("dashboard", url, args, _secret_env(cfg), log_path)
     return _wait(service, f"{url}/_stcore/health", timeout)
 
 

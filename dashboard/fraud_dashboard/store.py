@@ -74,8 +74,16 @@ class CassandraUnavailable(RuntimeError):
     """Cassandra could not be reached or did not answer in time; worth retrying."""
 
 
-class SchemaMissing(RuntimeError):
-    """The keyspace or a table does not exist yet; retrying alone will not fix it."""
+class CassandraMisconfigured(RuntimeError):
+    """Cassandra answers but refuses what we ask; retrying alone will not fix it."""
+
+
+class SchemaMissing(CassandraMisconfigured):
+    """The keyspace or a table does not exist yet."""
+
+
+class CredentialsRejected(CassandraMisconfigured):
+    """Cassandra requires a login and refused ours."""
 
 
 def validate_cc_num(cc_num: str) -> str | None:
@@ -96,9 +104,7 @@ class Cursor:
 
     def encode(self) -> str:
         payload = {"o": self.order, "t": to_millis(self.trans_time), "n": self.trans_num}
-        return (
-            base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
-        )
+        return base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode().rstrip("=")
 
     @classmethod
     def decode(cls, text: str) -> Cursor:
@@ -158,11 +164,7 @@ class StatementRequest:
     def time_window(self) -> tuple[datetime, datetime]:
         """[lower, upper) in trans_time for the range read, after the cursor."""
         lower = datetime.combine(self.start, datetime.min.time(), UTC) if self.start else _MIN_TIME
-        upper = (
-            datetime.combine(self.end + timedelta(days=1), datetime.min.time(), UTC)
-            if self.end
-            else _MAX_TIME
-        )
+        upper = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), UTC) if self.end else _MAX_TIME
         if self.cursor is not None:
             if self.order == "desc":
                 upper = min(upper, self.cursor.trans_time)
@@ -175,11 +177,7 @@ class StatementRequest:
         if self.cursor is None:
             return False
         lower = datetime.combine(self.start, datetime.min.time(), UTC) if self.start else _MIN_TIME
-        upper = (
-            datetime.combine(self.end + timedelta(days=1), datetime.min.time(), UTC)
-            if self.end
-            else _MAX_TIME
-        )
+        upper = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), UTC) if self.end else _MAX_TIME
         return lower <= self.cursor.trans_time < upper
 
 
@@ -228,6 +226,12 @@ def _driver_errors() -> tuple[type[BaseException], ...]:
     return (NoHostAvailable, OperationTimedOut, ReadTimeout, ReadFailure, Unavailable, ConnectionError)
 
 
+def _auth_errors() -> tuple[type[BaseException], ...]:
+    from cassandra import AuthenticationFailed
+
+    return (AuthenticationFailed,)
+
+
 class Queries:
     """Prepared statements for one keyspace on one session."""
 
@@ -243,16 +247,13 @@ class Queries:
             self.range_desc, self.range_asc, self.tie_desc, self.tie_asc = {}, {}, {}, {}
             for table in TRANSACTION_TABLES:
                 base = f"SELECT {cols} FROM {ks}.{table} WHERE cc_num = ?"
-                self.range_desc[table] = session.prepare(
-                    f"{base} AND trans_time >= ? AND trans_time < ? LIMIT ?"
-                )
+                self.range_desc[table] = session.prepare(f"{base} AND trans_time >= ? AND trans_time < ? LIMIT ?")
                 self.range_asc[table] = session.prepare(
                     f"{base} AND trans_time >= ? AND trans_time < ? ORDER BY trans_time ASC LIMIT ?"
                 )
                 self.tie_desc[table] = session.prepare(f"{base} AND trans_time = ? AND trans_num > ? LIMIT ?")
                 self.tie_asc[table] = session.prepare(
-                    f"{base} AND trans_time = ? AND trans_num < ? "
-                    "ORDER BY trans_time ASC, trans_num DESC LIMIT ?"
+                    f"{base} AND trans_time = ? AND trans_num < ? ORDER BY trans_time ASC, trans_num DESC LIMIT ?"
                 )
             self.feed_since = session.prepare(
                 f"SELECT {', '.join(FEED_COLUMNS)} FROM {ks}.transaction_feed "
@@ -339,8 +340,14 @@ class CassandraGateway:
             request_timeout=self.request_timeout,
             load_balancing_policy=RoundRobinPolicy(),
         )
+        auth = None
+        if self.config.username:
+            from cassandra.auth import PlainTextAuthProvider
+
+            auth = PlainTextAuthProvider(self.config.username, self.config.password or "")
         cluster = Cluster(
             contact_points=list(self.config.hosts),
+            auth_provider=auth,
             port=self.config.port,
             execution_profiles={EXEC_PROFILE_DEFAULT: profile},
             connect_timeout=self.connect_timeout,
@@ -348,11 +355,17 @@ class CassandraGateway:
         )
         try:
             return cluster.connect()
+        except _auth_errors() as exc:
+            cluster.shutdown()
+            raise CredentialsRejected(
+                f"Cassandra at {self.config.where} rejected the credentials of user "
+                f"{self.config.username!r}: {exc}. Check FRAUD_CASSANDRA_USERNAME / FRAUD_CASSANDRA_PASSWORD"
+            ) from exc
         except _driver_errors() as exc:
             cluster.shutdown()
             raise CassandraUnavailable(
                 f"cannot reach Cassandra at {self.config.where}: {exc}. Start it (`fraudctl local up`) "
-                "or point FRAUD_CASSANDRA_HOSTS / --cassandra-host at it"
+                "or point FRAUD_CASSANDRA_HOST / --cassandra-host at it"
             ) from exc
 
     def queries(self, keyspace: str | None = None) -> Queries:
@@ -370,7 +383,7 @@ class CassandraGateway:
             return found
 
     def ping(self, keyspace: str | None = None) -> None:
-        """Raises CassandraUnavailable / SchemaMissing when reads would fail."""
+        """Raises CassandraUnavailable / CassandraMisconfigured when reads would fail."""
         self.queries(keyspace).customer_row("0")
 
     def close(self) -> None:

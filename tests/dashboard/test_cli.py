@@ -72,6 +72,8 @@ def test_commands_take_host_port_and_cassandra_options():
     )
     dash = load_command("dashboard").parse_args(["--port", "8600"])
     assert dash.port == 8600 and callable(dash.func)
+    # In a Pod the Service must reach the process: listen on every interface by default.
+    assert dash.host == load_command("api").parse_args([]).host == "0.0.0.0"
 
 
 def test_dashboard_runs_headless_without_file_watching():
@@ -84,11 +86,15 @@ def test_dashboard_runs_headless_without_file_watching():
 
 def test_config_from_env_and_errors():
     cfg = CassandraConfig.from_env(
-        {"FRAUD_CASSANDRA_HOSTS": "c1, c2", "FRAUD_CASSANDRA_PORT": "9142", "FRAUD_KEYSPACE": "k"}
+        {"FRAUD_CASSANDRA_HOST": "c1, c2", "FRAUD_CASSANDRA_PORT": "9142", "FRAUD_KEYSPACE": "k"}
     )
     assert cfg == CassandraConfig(("c1", "c2"), 9142, "k")
     assert CassandraConfig.from_env(cfg.as_env()) == cfg
+    login = CassandraConfig.from_env({"FRAUD_CASSANDRA_USERNAME": "su", "FRAUD_CASSANDRA_PASSWORD": "pw"})
+    assert (login.username, login.password) == ("su", "pw")
+    assert "pw" not in repr(login)  # the password never reaches a log line
+    assert CassandraConfig.from_env(login.as_env()) == login
     with pytest.raises(ValueError, match="not a TCP port"):
         CassandraConfig.from_env({"FRAUD_CASSANDRA_PORT": "x"})
     with pytest.raises(ValueError, match="no Cassandra host"):
-        CassandraConfig.from_env({"FRAUD_CASSANDRA_HOSTS": " , "})
+        CassandraConfig.from_env({"FRAUD_CASSANDRA_HOST": " , "})
