@@ -60,20 +60,14 @@ def _print_event(service: str, message: str) -> None:
 
 def run_up(args: argparse.Namespace) -> int:
     from fraud_jobs.localstack import StackError
-    from fraud_jobs.localstack.init import ensure_schema, ensure_topic
+    from fraud_jobs.localstack.init import initialize
 
     stack = _stack(args)
     t0 = time.time()
     try:
         timings = stack.up(on_event=_print_event)
         if not args.no_init:
-            names = {s.name for s in stack.services}
-            if "kafka" in names:
-                created = ensure_topic(stack.cfg.kafka_bootstrap)
-                _print_event("kafka", f"topic creditcardTransaction {'created' if created else 'present'}")
-            if "cassandra" in names:
-                ensure_schema(stack.cfg)
-                _print_event("cassandra", "schema present")
+            initialize(stack, on_event=_print_event)
     except StackError as exc:
         print(f"error: {exc}", file=sys.stderr)
         if exc.log_tail:

@@ -42,3 +42,15 @@ def ensure_schema(cfg: StackConfig, keyspace: str = schema.KEYSPACE) -> None:
             session.execute(statement, timeout=60)
     finally:
         session.cluster.shutdown()
+
+
+def initialize(stack, on_event=lambda service, message: None, keyspace: str = schema.KEYSPACE,
+               topic: str = schema.TOPIC) -> None:
+    """Create the topic and the schema on whichever of the two services ``stack`` runs."""
+    names = {s.name for s in stack.services}
+    if "kafka" in names:
+        created = ensure_topic(stack.cfg.kafka_bootstrap, topic)
+        on_event("kafka", f"topic {topic} {'created' if created else 'present'}")
+    if "cassandra" in names:
+        ensure_schema(stack.cfg, keyspace)
+        on_event("cassandra", f"keyspace {keyspace} present")
