@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 
-from fraud_jobs.schema import KEYSPACE
-
 from fraud_dashboard.config import (
     DEFAULT_PORT,
     ENV_HOSTS,
@@ -15,6 +13,7 @@ from fraud_dashboard.config import (
     CassandraConfig,
     parse_hosts,
 )
+from fraud_jobs.schema import KEYSPACE
 
 
 def add_cassandra_args(parser: argparse.ArgumentParser) -> None:

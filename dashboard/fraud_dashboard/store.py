@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from fraud_jobs.schema import TRANSACTION_TABLES
-
 from fraud_dashboard.config import CassandraConfig
+from fraud_jobs.schema import TRANSACTION_TABLES
 
 CC_NUM_RE = re.compile(r"^[0-9]{8,19}$")
 CC_NUM_PATTERN = CC_NUM_RE.pattern

@@ -1,44 +1,19 @@
-"""Headless Chromium (Debian's `chromium` package) driven over the DevTools protocol.
-
-`ensure_chromium()` installs the package with apt-get when it is missing (the tests run as
-root in CI) and otherwise fails with the command to run. The browser is started with a
-fresh profile and everything that would reach the network on its own turned off.
-"""
+"""Chromium for the end-to-end test: installed with apt-get when missing, or a clear failure."""
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import itertools
-import json
 import os
 import shutil
-import signal
 import subprocess
-import time
-import urllib.request
-from pathlib import Path
-from typing import Any
 
 import pytest
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--window-size=1600,2200",  # tall enough for the charts and map in one screenshot
-)
+from fraud_dashboard.headless import find_chromium
 
 
 def ensure_chromium() -> str:
-    found = shutil.which("chromium")
-    if found:
-        return found
+    if shutil.which("chromium"):
+        return find_chromium()
     if os.geteuid() != 0:
         pytest.fail("Chromium is missing and this user cannot install it: run `sudo apt-get install -y chromium`")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
@@ -46,96 +21,6 @@ def ensure_chromium() -> str:
         done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=900)
         if done.returncode != 0:
             pytest.fail(f"`{' '.join(command)}` failed ({done.returncode}):\n{done.stderr[-3000:]}")
-    found = shutil.which("chromium")
-    if not found:
+    if not shutil.which("chromium"):
         pytest.fail("apt-get installed chromium but no `chromium` is on PATH")
-    return found
-
-
-class Browser:
-    """One headless Chromium with one page; the context manager stops it."""
-
-    def __init__(self, binary: str, profile: Path) -> None:
-        profile.mkdir(parents=True, exist_ok=True)
-        self.process = subprocess.Popen(
-            [binary, *FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=open(profile / "chromium.log", "wb"),  # noqa: SIM115 - closed with the process
-            start_new_session=True,
-        )
-        self._ids = itertools.count(1)
-        port = self._debugging_port(profile / "DevToolsActivePort")
-        self.socket = self._connect_page(port)
-
-    def _debugging_port(self, marker: Path, timeout: float = 30.0) -> int:
-        # With port 0 Chromium picks a free port and writes it to this file.
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"chromium exited with {self.process.returncode}; see {marker.parent}/chromium.log")
-            if marker.exists() and marker.read_text().strip():
-                return int(marker.read_text().split()[0])
-            time.sleep(0.1)
-        raise RuntimeError(f"chromium did not open its DevTools port within {timeout}s")
-
-    def _connect_page(self, port: int):
-        import websocket  # websocket-client
-
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/json/list", timeout=10) as response:
-            targets = json.loads(response.read())
-        page = next(t for t in targets if t["type"] == "page")
-        # No Origin header: Chromium only accepts DevTools sockets from allowed origins.
-        return websocket.create_connection(page["webSocketDebuggerUrl"], timeout=30, suppress_origin=True)
-
-    def call(self, method: str, **params: Any) -> dict[str, Any]:
-        message_id = next(self._ids)
-        self.socket.send(json.dumps({"id": message_id, "method": method, "params": params}))
-        while True:
-            reply = json.loads(self.socket.recv())
-            if reply.get("id") == message_id:
-                if "error" in reply:
-                    raise RuntimeError(f"{method} failed: {reply['error']}")
-                return reply.get("result", {})
-
-    def open(self, url: str) -> None:
-        self.call("Page.navigate", url=url)
-
-    def text(self) -> str:
-        result = self.call(
-            "Runtime.evaluate", expression="document.body ? document.body.innerText : ''", returnByValue=True
-        )
-        return result.get("result", {}).get("value") or ""
-
-    def wait_for_text(self, needle: str, timeout: float, poll: float = 0.05) -> float:
-        """Seconds until `needle` is in the page's visible text; fails after `timeout`."""
-        started = time.monotonic()
-        while time.monotonic() - started < timeout:
-            if needle in self.text():
-                return time.monotonic() - started
-            time.sleep(poll)
-        raise AssertionError(f"{needle!r} did not appear within {timeout}s; page text:\n{self.text()[:3000]}")
-
-    def screenshot(self, path: Path) -> Path:
-        data = self.call("Page.captureScreenshot", format="png")["data"]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(base64.b64decode(data))
-        return path
-
-    def close(self) -> None:
-        try:
-            self.socket.close()
-        finally:
-            # Chromium's renderer and utility processes share its process group.
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(10)
-
-    def __enter__(self) -> Browser:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    return find_chromium()

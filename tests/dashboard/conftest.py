@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
 from fraud_dashboard.config import CassandraConfig
 from fraud_jobs import schema
 

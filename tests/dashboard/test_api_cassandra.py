@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
+
 from fraud_dashboard.api import ApiSettings, create_app
 from fraud_dashboard.store import Cursor
 

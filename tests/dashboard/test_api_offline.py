@@ -6,6 +6,7 @@ import socket
 
 import pytest
 from fastapi.testclient import TestClient
+
 from fraud_dashboard.api import ApiSettings, create_app
 from fraud_dashboard.config import CassandraConfig
 

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
 from fraud_dashboard.launch import ServiceFailed, start_api
 
 from . import rows

@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import pytest
+
 from fraud_dashboard.cli_api import TokenError, resolve_token
 from fraud_dashboard.cli_dashboard import streamlit_args
 from fraud_dashboard.config import CassandraConfig

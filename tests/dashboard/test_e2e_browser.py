@@ -11,10 +11,12 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from fraud_dashboard.headless import Browser
 from fraud_dashboard.launch import start_api, start_dashboard
 
 from . import rows
-from .browser import Browser, ensure_chromium
+from .browser import ensure_chromium
 from .conftest import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

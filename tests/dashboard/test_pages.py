@@ -6,10 +6,11 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-import fraud_dashboard
 import pytest
-from fraud_dashboard.config import ENV_HOSTS, ENV_KEYSPACE, ENV_PORT
 from streamlit.testing.v1 import AppTest
+
+import fraud_dashboard
+from fraud_dashboard.config import ENV_HOSTS, ENV_KEYSPACE, ENV_PORT
 
 from . import rows
 from .conftest import free_port

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+
 from fraud_dashboard.store import Cursor, StatementRequest, clean_row, merge_page, validate_cc_num
 
 T = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
