@@ -13,6 +13,7 @@ TARGETS: dict[str, tuple[str, str]] = {
     "operator": ("fraud_operator.bench", "FraudPipelines applied -> children created -> Ready, operator RSS"),
     "train": ("fraud_jobs.bench_train", "generation, import and training throughput; PR-AUC vs scikit-learn"),
     "stream": ("fraud_jobs.bench_stream", "stream throughput and produce -> stored latency vs sink ceiling"),
+    "dashboard": ("fraud_dashboard.bench", "API request latency; stored -> on-screen latency in headless Chromium"),
 }
 
 
