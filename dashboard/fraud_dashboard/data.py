@@ -53,8 +53,9 @@ def open_minute_summary(cfg: CassandraConfig, bucket: str) -> dict[str, float]:
     return _queries(cfg).minute_summary(bucket)
 
 
-# A minute that has passed only changes if the stream lags by more than a minute.
-@st.cache_data(ttl=30.0, show_spinner=False, hash_funcs=_HASH)
+# A minute that has passed only changes if the stream lags by more than a minute; caching it
+# longer keeps the 5 s timeline refresh to about one read.
+@st.cache_data(ttl=120.0, show_spinner=False, hash_funcs=_HASH)
 def closed_minute_summary(cfg: CassandraConfig, bucket: str) -> dict[str, float]:
     return _queries(cfg).minute_summary(bucket)
 

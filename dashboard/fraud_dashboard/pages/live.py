@@ -25,8 +25,9 @@ def refresh(state: feed.FeedState, cfg: CassandraConfig, now: datetime) -> list[
 
 def timeline(cfg: CassandraConfig, now: datetime) -> list[dict]:
     buckets = feed.recent_buckets(now, TIMELINE_MINUTES)
-    summaries = [data.closed_minute_summary(cfg, b) for b in buckets[:-1]]
-    summaries.append(data.open_minute_summary(cfg, buckets[-1]))
+    # The minute that just ended still gets the stream's last rows for a moment: keep it fresh too.
+    summaries = [data.closed_minute_summary(cfg, b) for b in buckets[:-2]]
+    summaries += [data.open_minute_summary(cfg, b) for b in buckets[-2:]]
     return feed.rate_timeline(buckets, summaries)
 
 
