@@ -30,7 +30,11 @@ def get_spark(app_name: str, master: str | None = None, kafka: bool = True,
     if master:
         builder = builder.master(master)
     elif "SPARK_HOME" not in os.environ and "KUBERNETES_SERVICE_HOST" not in os.environ:
-        builder = builder.master("local[2]")
+        master = "local[2]"
+        builder = builder.master(master)
+    if master and master.startswith("local"):
+        # Local mode talks to itself only: bind to loopback (and skip the hostname warning).
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
     # Python workers must be this interpreter (the venv with our packages), not whatever
     # `python3` is first on PATH.
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)

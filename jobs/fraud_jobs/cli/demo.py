@@ -62,6 +62,8 @@ class DemoPaths:
 
 def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--state-dir", type=Path, default=Path(".fraud"), help="local state (default %(default)s)")
+    parser.add_argument("--workdir", type=Path, default=None,
+                        help="data, models, checkpoint and logs of the demo (default: STATE_DIR/demo)")
     parser.add_argument("--keyspace", default=schema.KEYSPACE, help="Cassandra keyspace (default %(default)s)")
     parser.add_argument("--topic", default=schema.TOPIC, help="Kafka topic (default %(default)s)")
     parser.add_argument("--customers", type=int, default=1000, help="card holders to generate (default %(default)s)")
@@ -70,7 +72,8 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--api-port", type=int, default=8000)
     parser.add_argument("--dashboard-port", type=int, default=8501)
     parser.add_argument("--no-dashboard", action="store_true", help="do not start the dashboard")
-    parser.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+    parser.add_argument("--duration", type=float, default=None,
+                        help="stop this many seconds after everything runs (default: Ctrl-C)")
     parser.add_argument("--summary-every", type=float, default=5.0, help="seconds between summary lines")
     parser.add_argument("--retrain", action="store_true", help="train a new model version even if one exists")
     parser.set_defaults(func=run)
@@ -174,7 +177,7 @@ def _run(args: argparse.Namespace) -> int:
     from fraud_jobs.localstack import LocalStack, StackConfig, StackError
     from fraud_jobs.localstack.init import initialize
 
-    paths = DemoPaths(args.state_dir.resolve() / "demo")
+    paths = DemoPaths((args.workdir or args.state_dir / "demo").resolve())
     for folder in (paths.data, paths.models, paths.logs):
         folder.mkdir(parents=True, exist_ok=True)
     stack = LocalStack(StackConfig(state_dir=args.state_dir))
@@ -252,7 +255,8 @@ def _print_urls(args: argparse.Namespace, cfg, token: str, paths: DemoPaths) -> 
 
 
 def _watch(children: list, session, args: argparse.Namespace, started: float) -> None:
-    deadline = started + args.duration if args.duration else None
+    # --duration counts from here: how long the running platform is watched.
+    deadline = time.time() + args.duration if args.duration else None
     try:
         while deadline is None or time.time() < deadline:
             for child in children:
