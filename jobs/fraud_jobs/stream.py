@@ -88,14 +88,11 @@ class BatchScorer:
         self.recovery_until = {p: end for p, end in end_offsets.items() if end > committed.get(p, 0)}
 
     def __call__(self, batch_df, batch_id: int) -> None:
-        raw = [
-            (r.partition, r.offset, r.value)
-            for r in batch_df.select("partition", "offset", "value").collect()
-        ]
+        raw = [(r.partition, r.offset, r.value) for r in batch_df.select("partition", "offset", "value").collect()]
         self.process(raw, batch_id)
 
     def process(self, raw: list[Raw], batch_id: int = -1) -> dict:
-        started = time.monotonic()
+        clock = _Stopwatch()
         model = self.models.model_for_next_batch()
         fresh = [m for m in raw if m[1] >= self.committed.get(m[0], 0)]
         self.stats.replayed_skipped += len(raw) - len(fresh)
@@ -107,15 +104,18 @@ class BatchScorer:
         dead += dead_cards
         reused = self._stored_by_earlier_attempt(items)
         to_score = [it for it in items if it.tx.trans_num not in reused]
-        scored, unscorable = self._score(to_score, model)
+        clock.lap("prepare")
+        scored, unscorable = self._score(to_score, model, clock)
         dead += unscorable
         rows = list(reused.values()) + scored
         self.sink.write_batch(rows, dead)
+        clock.lap("write")
         next_offsets = _next_offsets(fresh)
         self.sink.commit_offsets(next_offsets)
         self.committed.update(next_offsets)
         self.history.add(_history_row(row) for row in rows)
-        return self._account(batch_id, len(fresh), rows, dead, len(reused), model.version, started)
+        clock.lap("commit")
+        return self._account(batch_id, len(fresh), rows, dead, len(reused), model.version, clock)
 
     # -- steps ----------------------------------------------------------------------------
 
@@ -129,9 +129,7 @@ class BatchScorer:
                 continue
             if tx.trans_num in seen:
                 # The same transaction twice in one batch: store it once (first offset wins).
-                dead.append(
-                    self._dead(partition, offset, value, f"duplicate trans_num {tx.trans_num!r}", now)
-                )
+                dead.append(self._dead(partition, offset, value, f"duplicate trans_num {tx.trans_num!r}", now))
                 continue
             seen.add(tx.trans_num)
             items.append(_Item(partition, offset, tx))
@@ -155,38 +153,37 @@ class BatchScorer:
         keys = [(it.tx.cc_num, _tx_time(it.tx), it.tx.trans_num) for it in suspects]
         return self.sink.already_stored(keys)
 
-    def _score(self, items: list[_Item], model) -> tuple[list[dict], list[tuple]]:
+    def _score(self, items: list[_Item], model, clock: _Stopwatch) -> tuple[list[dict], list[tuple]]:
         if not items:
             return [], []
         from fraud_jobs.features import build_features
+        from fraud_jobs.schema import CUSTOMER_FIELDS
         from fraud_jobs.streaming.history import HISTORY_FIELDS
-        from fraud_jobs.streaming.sparktypes import customer_schema, struct, transaction_schema
+        from fraud_jobs.streaming.sparktypes import local_frame
 
         spark = self.spark
-        tx_df = spark.createDataFrame([it.tx.as_row() for it in items], transaction_schema())
+        tx_df = local_frame(spark, [it.tx.as_row() for it in items], TRANSACTION_FIELDS)
         cards = {it.tx.cc_num for it in items}
         customers = self._batch_customers
-        cust_df = spark.createDataFrame([tuple(customers[c].values()) for c in cards], customer_schema())
+        cust_df = local_frame(spark, [tuple(customers[c].values()) for c in cards], CUSTOMER_FIELDS)
         earliest = min(it.tx.unix_time for it in items)
         history = self.history.rows_for(cards, earliest)
-        types = dict((name, kind) for name, kind in TRANSACTION_FIELDS)
-        hist_df = spark.createDataFrame(history, struct(tuple((f, types[f]) for f in HISTORY_FIELDS)))
+        clock.lap("history")
+        types = dict(TRANSACTION_FIELDS)
+        hist_df = local_frame(spark, history, tuple((f, types[f]) for f in HISTORY_FIELDS))
         scored = model.score(build_features(tx_df, cust_df, hist_df))
         results = {
             r.trans_num: r
-            for r in scored.select(
-                "trans_num", "age", "distance", "fraud_probability", "is_fraud_pred"
-            ).collect()
+            for r in scored.select("trans_num", "age", "distance", "fraud_probability", "is_fraud_pred").collect()
         }
+        clock.lap("score")
         ingested_at = _now_ms()
         rows, dead = [], []
         for it in items:
             r = results.get(it.tx.trans_num)
             if r is None:  # cannot happen while features keep every known card; never drop silently
                 dead.append(
-                    self._dead(
-                        it.partition, it.offset, _raw_of(it), "feature pipeline dropped the row", ingested_at
-                    )
+                    self._dead(it.partition, it.offset, _raw_of(it), "feature pipeline dropped the row", ingested_at)
                 )
                 continue
             rows.append(_stored_row(it, r, model.version, ingested_at))
@@ -196,7 +193,7 @@ class BatchScorer:
         text = value.decode("utf-8", "replace") if isinstance(value, bytes | bytearray) else value
         return (self.cfg.topic, partition, offset, text, reason, now)
 
-    def _account(self, batch_id, n, rows, dead, reused, version, started) -> dict:
+    def _account(self, batch_id, n, rows, dead, reused, version, clock: _Stopwatch) -> dict:
         s = self.stats
         s.batches += 1
         s.messages += n
@@ -206,18 +203,44 @@ class BatchScorer:
         s.by_version[version] += len(rows) - reused
         for d in dead:
             s.reasons[d[4].split(":")[0].split(" '")[0]] += 1
-        took = time.monotonic() - started
         log.info(
-            "batch %s: %d messages, %d stored, %d dead-lettered, %d recovered, model %s, %.0f ms",
+            "batch %s: %d messages, %d stored, %d dead-lettered, %d recovered, model %s, %.0f ms (%s)",
             batch_id,
             n,
             len(rows),
             len(dead),
             reused,
             version,
-            took * 1000,
+            clock.total_ms(),
+            clock.summary(),
         )
-        return {"messages": n, "stored": len(rows), "dead": len(dead), "recovered": reused, "seconds": took}
+        return {
+            "messages": n,
+            "stored": len(rows),
+            "dead": len(dead),
+            "recovered": reused,
+            "ms": clock.total_ms(),
+            "laps": dict(clock.laps),
+        }
+
+
+class _Stopwatch:
+    """Per-step milliseconds of one batch, for the log line and the benchmark."""
+
+    def __init__(self) -> None:
+        self.started = self._last = time.monotonic()
+        self.laps: dict[str, float] = {}
+
+    def lap(self, name: str) -> None:
+        now = time.monotonic()
+        self.laps[name] = self.laps.get(name, 0.0) + (now - self._last) * 1000
+        self._last = now
+
+    def total_ms(self) -> float:
+        return (time.monotonic() - self.started) * 1000
+
+    def summary(self) -> str:
+        return ", ".join(f"{k} {v:.0f}" for k, v in self.laps.items())
 
 
 # -- row helpers ---------------------------------------------------------------------------
@@ -304,8 +327,7 @@ def kafka_positions(bootstrap: str, topic: str, timeout_s: float = 60.0) -> tupl
             problem = f"topic {topic!r} does not exist on {bootstrap} (create it or start the producer)"
         except KafkaError as exc:
             problem = (
-                f"cannot reach Kafka at {bootstrap!r} ({exc}); "
-                "start it with `fraudctl local up` or fix --bootstrap"
+                f"cannot reach Kafka at {bootstrap!r} ({exc}); start it with `fraudctl local up` or fix --bootstrap"
             )
         if time.monotonic() > deadline:
             raise RuntimeError(problem)
