@@ -41,7 +41,8 @@ class TrainConfig:
     num_trees: int = 80
     max_depth: int = 10
     kmeans_k: int = 40
-    kmeans_fit_rows: int = 100_000  # K-means is fitted on a sample of this size, applied to all
+    kmeans_fit_rows: int = 30_000  # K-means is fitted on a sample of this size, applied to all
+    kmeans_max_iter: int = 10
     majority_per_fraud: float = 10.0  # non-fraud rows kept per fraud row in the training slice
     min_per_cluster: int = 5
     seed: int = 42
@@ -155,7 +156,8 @@ def kmeans_undersample(train: DataFrame, config: TrainConfig) -> tuple[DataFrame
         *_encoders(),
         assembler,
         StandardScaler(inputCol="_km_raw", outputCol="_km_vec", withMean=True, withStd=True),
-        KMeans(k=config.kmeans_k, seed=config.seed, featuresCol="_km_vec", predictionCol="_cluster", maxIter=20),
+        KMeans(k=config.kmeans_k, seed=config.seed, featuresCol="_km_vec", predictionCol="_cluster",
+               maxIter=config.kmeans_max_iter),
     ])
     fit_rows = normal.sample(fraction=min(1.0, config.kmeans_fit_rows / max(n_normal, 1)), seed=config.seed)
     clusters = clustering.fit(fit_rows).transform(normal).select(*train.columns, "_cluster")
@@ -200,12 +202,19 @@ def train_features(
     config.validate()
     started = time.perf_counter()
     steps = tqdm(total=6, desc="train", unit="step", disable=not progress)
+    timings: dict[str, float] = {}
+    last = [started]
 
     def step(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - last[0], 2)
+        last[0] = now
         steps.set_postfix_str(name)
         steps.update(1)
 
-    feats = feats.persist(StorageLevel.MEMORY_AND_DISK)
+    # Persist for the many passes below, unless the caller already did (then it owns it).
+    owned = not feats.is_cached
+    feats = feats.persist(StorageLevel.MEMORY_AND_DISK) if owned else feats
     bounds = split_bounds(feats, config)
     train, validation, test = time_split(feats, bounds)
     step("features and split")
@@ -237,12 +246,14 @@ def train_features(
         "metrics": {"validation": binary_metrics(y_val, p_val, threshold),
                     "test": binary_metrics(y_test, p_test, threshold)},
         "threshold": threshold,
+        "step_seconds": timings,
     }
     path = model.publish(models_dir, fitted, metadata, version)
     step("published")
     steps.close()
     balanced.unpersist()
-    feats.unpersist()
+    if owned:
+        feats.unpersist()
     return TrainResult(version, path, metadata, time.perf_counter() - started, y_test, p_test)
 
 

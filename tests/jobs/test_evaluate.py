@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from sklearn.metrics import average_precision_score, f1_score, precision_score, recall_score, roc_auc_score
+
 from fraud_jobs.evaluate import (
     average_precision,
     best_f1_threshold,
@@ -12,7 +14,6 @@ from fraud_jobs.evaluate import (
     roc_auc,
     write_report,
 )
-from sklearn.metrics import average_precision_score, f1_score, precision_score, recall_score, roc_auc_score
 
 
 @pytest.fixture

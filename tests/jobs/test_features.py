@@ -6,6 +6,9 @@ import math
 from datetime import UTC, date, datetime
 
 import pytest
+from pyspark.sql import functions as F
+from pyspark.testing import assertDataFrameEqual
+
 from fraud_jobs.features import (
     HISTORY_WINDOW_SECONDS,
     NUMERIC_FEATURES,
@@ -13,8 +16,6 @@ from fraud_jobs.features import (
     with_customer_features,
     with_history_features,
 )
-from pyspark.sql import functions as F
-from pyspark.testing import assertDataFrameEqual
 
 pytestmark = pytest.mark.integration  # needs Spark
 

@@ -6,6 +6,7 @@ import numpy as np
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
+
 from fraud_jobs.generate import GeneratorConfig, generate, make_customers, make_transactions
 from fraud_jobs.schema import CATEGORIES, CUSTOMER_FIELDS, TRANSACTION_FIELDS
 

@@ -7,6 +7,7 @@ import math
 from datetime import date
 
 import pytest
+
 from fraud_jobs.generate import GeneratorConfig, generate
 from fraud_jobs.importer import import_files
 from fraud_jobs.train import read_cassandra

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from pyspark.testing import assertDataFrameEqual
+
 from fraud_jobs import model
 from fraud_jobs.evaluate import average_precision, collect_scores
 from fraud_jobs.features import build_features
 from fraud_jobs.generate import GeneratorConfig, generate
 from fraud_jobs.importer import read_customers, read_transactions
 from fraud_jobs.train import TrainConfig, cluster_quotas, train_features
-from pyspark.testing import assertDataFrameEqual
 
 pytestmark = pytest.mark.integration  # needs Spark
 
@@ -30,7 +31,7 @@ def trained(spark, tmp_path_factory):
     files = generate(GeneratorConfig(customers=300, days=120, seed=21), data, "parquet", progress=False)
     customers = read_customers(spark, files.customers_path)
     transactions = read_transactions(spark, files.transactions_path)
-    feats = build_features(transactions, customers)
+    feats = build_features(transactions, customers).persist()
     root = tmp_path_factory.mktemp("models")
     config = TrainConfig(num_trees=40, max_depth=8, kmeans_k=20)
     result = train_features(spark, feats, root, config, progress=False)
