@@ -152,7 +152,7 @@ def _time_requests(url: str, count: int) -> dict[str, float]:
 def _time_to_screen(session: Any, keyspace: str, browser: Any, url: str, samples: int) -> dict[str, float]:
     browser.open(url)
     browser.wait_for_text("Last 15 minutes", timeout=120)
-    time.sleep(3)  # charts finish loading: measure the steady state
+    time.sleep(6)  # past the first charts redraw (loads their scripts): measure the steady state
     took = []
     for i in range(samples):
         time.sleep(random.uniform(0.2, 1.2))  # land at different points of the 1 s refresh

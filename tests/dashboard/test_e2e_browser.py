@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import statistics
 import time
 import urllib.request
@@ -49,7 +50,9 @@ def test_a_stored_transaction_appears_in_the_live_dashboard(services, browser, k
     browser.open(dashboard.url)
     browser.wait_for_text("Newest fraud", timeout=60)  # page loaded, websocket up, first refresh done
     browser.wait_for_text("Last 15 minutes", timeout=60)
-    time.sleep(3)  # let the charts' scripts finish loading: measure the steady state, not page start
+    # Past the first 5 s redraw of the charts and timeline, which loads their scripts in the
+    # browser: measure the steady state of a watched page, not page start.
+    time.sleep(6)
     latencies = []
     for i, is_fraud in enumerate((1, 0, 1, 0, 1, 0)):
         row = rows.scored(
@@ -59,6 +62,8 @@ def test_a_stored_transaction_appears_in_the_live_dashboard(services, browser, k
             probability=0.93 if is_fraud else 0.04,
             trans_num=f"e2e-{i}-{time.time_ns()}",
         )
+        # Transactions arrive at random points of the refresh cycle, not just after a redraw.
+        time.sleep(random.uniform(0.2, 1.2))
         rows.store(cassandra_session, known_data.keyspace, [row])
         latencies.append(browser.wait_for_text(row["trans_num"], timeout=APPEAR_TIMEOUT))
     time.sleep(3)  # one charts refresh, so the screenshot shows the new rows in the charts too
