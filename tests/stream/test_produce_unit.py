@@ -7,6 +7,7 @@ import socket
 import time
 
 import pytest
+
 from fraud_jobs import produce
 from fraud_jobs.streaming.records import parse
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from fraud_jobs.streaming.records import MAX_AMOUNT, Invalid, parse
 
 NOW = 1_764_000_000.0
@@ -12,10 +13,19 @@ NOW = 1_764_000_000.0
 
 def good(**changes) -> dict:
     tx = {
-        "cc_num": "4000123412341234", "first": "Ann", "last": "Lee", "trans_num": "t1",
-        "trans_date": "2025-11-24", "trans_time": "16:00:00", "unix_time": 1_764_000_000,
-        "category": "grocery_pos", "amt": 12.5, "merchant": "fraud_Kirlin", "merch_lat": 40.1,
-        "merch_long": -73.9, "is_fraud": 0,
+        "cc_num": "4000123412341234",
+        "first": "Ann",
+        "last": "Lee",
+        "trans_num": "t1",
+        "trans_date": "2025-11-24",
+        "trans_time": "16:00:00",
+        "unix_time": 1_764_000_000,
+        "category": "grocery_pos",
+        "amt": 12.5,
+        "merchant": "fraud_Kirlin",
+        "merch_lat": 40.1,
+        "merch_long": -73.9,
+        "is_fraud": 0,
     }
     tx.update(changes)
     return tx
