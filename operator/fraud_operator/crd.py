@@ -11,6 +11,7 @@ import copy
 from typing import Any
 
 import yaml
+
 from fraud_jobs import schema, versions
 
 GROUP = "fraudplatform.io"
@@ -60,8 +61,10 @@ def _bool(default: bool, doc: str) -> Schema:
 
 
 def _obj(doc: str, props: dict[str, Schema], rules: list[tuple[str, str, str]] = ()) -> Schema:
-    """An object defaulted to {} so that the API server fills in its nested defaults."""
-    out: Schema = {"type": "object", "default": {}, "description": doc, "properties": props}
+    """An object whose default is the object of its properties' defaults. (A bare {} would
+    be checked against the CEL rules before nested defaulting, and fail them.)"""
+    default = {key: copy.deepcopy(sub["default"]) for key, sub in props.items() if "default" in sub}
+    out: Schema = {"type": "object", "default": default, "description": doc, "properties": props}
     if rules:
         out["x-kubernetes-validations"] = [
             {"rule": rule, "message": message, "fieldPath": path} if path else {"rule": rule, "message": message}
@@ -92,7 +95,8 @@ def kafka_schema() -> Schema:
         "version": _str(versions.KAFKA, "Kafka version; must be one the installed Strimzi supports.",
                         r"^[0-9]+\.[0-9]+\.[0-9]+$", 16),
         "storage": _obj("Broker storage.", storage, [
-            ("self.type == 'ephemeral' || has(self.size)", "persistent-claim storage needs a size", ".size"),
+            ("self.type == 'persistent-claim' || !has(self.storageClass)",
+             "kafka.storage.storageClass applies only to persistent-claim storage", ".storageClass"),
         ]),
         "topic": topic,
     }, [
@@ -188,9 +192,7 @@ def elastic_schema() -> Schema:
         "nodeCount": _int(1, 1, 9, "Elasticsearch nodes."),
         "kibana": _bool(True, "Deploy Kibana."),
         "logShipping": _bool(True, "Ship the platform's container logs with a filebeat Beat."),
-    }, [
-        ("!self.enabled || self.nodeCount >= 1", "elastic.nodeCount must be at least 1", ".nodeCount"),
-    ])
+    })
 
 
 def spec_schema() -> Schema:
@@ -248,7 +250,6 @@ def crd() -> dict[str, Any]:
     name_rule = {
         "rule": "self.metadata.name.size() <= 40",
         "message": "metadata.name must be at most 40 characters (child names append suffixes to it)",
-        "fieldPath": ".metadata.name",
     }
     root: Schema = {
         "type": "object",

@@ -6,6 +6,7 @@ needs no discovery round-trips and the RBAC it needs is exactly this table.
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -83,6 +84,20 @@ def _quiet_if_insecure(cfg: client.Configuration) -> None:
         urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
 
 
+def raw_call(api_client: client.ApiClient, method: str, path: str, body: Any = None,
+             query: list | None = None, content_type: str = "application/json", timeout: float = 30) -> Any:
+    """One API request on `api_client`; returns the decoded JSON body, raises ApiException."""
+    method, url, headers, body, post = api_client.param_serialize(
+        method, path, query_params=query or [], body=body, auth_settings=["BearerToken"],
+        header_params={"Content-Type": content_type, "Accept": "application/json"})
+    response = api_client.call_api(method, url, headers, body, post, _request_timeout=timeout)
+    data = response.read()
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else (data or "")
+    if not 200 <= response.status < 300:
+        raise ApiException(status=response.status, reason=response.reason, body=text)
+    return json.loads(text) if text else None
+
+
 class Api:
     """The calls the reconcile chain makes, on one ApiClient."""
 
@@ -91,12 +106,7 @@ class Api:
 
     def _call(self, method: str, path: str, body: Any = None, query: list | None = None,
               content_type: str = "application/json") -> Any:
-        return self.client.call_api(
-            path, method, query_params=query or [], body=body,
-            header_params={"Content-Type": content_type, "Accept": "application/json"},
-            response_type="object", auth_settings=["BearerToken"], _return_http_data_only=True,
-            _request_timeout=30,
-        )
+        return raw_call(self.client, method, path, body, query, content_type)
 
     def get(self, kind: str, namespace: str, name: str) -> dict[str, Any] | None:
         try:

@@ -168,10 +168,9 @@ class KubeCluster:
     def call(self, method: str, path: str, body: Any = None, query: list | None = None,
              content_type: str = "application/json") -> Any:
         """A raw API call returning the decoded JSON body."""
-        return self.api_client.call_api(
-            path, method, query_params=query or [], body=body,
-            header_params={"Content-Type": content_type, "Accept": "application/json"},
-            response_type="object", auth_settings=["BearerToken"], _return_http_data_only=True)
+        from fraud_operator.kube import raw_call
+
+        return raw_call(self.api_client, method, path, body, query, content_type, timeout=120)
 
     def kubectl(self, *args: str, check: bool = True, input: str | None = None) -> subprocess.CompletedProcess:
         proc = subprocess.run(["kubectl", f"--kubeconfig={self.kubeconfig}", *args], capture_output=True,
@@ -289,7 +288,8 @@ def upstream_crds() -> list[dict]:
         raise RuntimeError(f"upstream CRDs not found at {SHARED_CRDS} (expected next to the checkout)")
     out = []
     for path in sorted(SHARED_CRDS.rglob("*.yaml")):
-        out += [d for d in yaml.safe_load_all(path.read_text())
+        # libyaml: the pure-Python loader needs minutes for these ~5 MB of schemas.
+        out += [d for d in yaml.load_all(path.read_text(), Loader=yaml.CSafeLoader)
                 if d and d.get("kind") == "CustomResourceDefinition"]
     return out
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import pytest
+
 from fraud_operator import crd, reconcile
 
 pytestmark = pytest.mark.kube

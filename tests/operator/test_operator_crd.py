@@ -5,6 +5,7 @@ from __future__ import annotations
 from importlib.metadata import version
 
 import yaml
+
 from fraud_jobs import schema
 from fraud_operator import crd
 

@@ -5,7 +5,6 @@ crash mid-chain."""
 from __future__ import annotations
 
 import pytest
-from harness.kube import mark_ready
 from operator_support import (
     SMALL,
     children,
@@ -17,6 +16,8 @@ from operator_support import (
     pipeline_path,
     wait_for,
 )
+
+from harness.kube import mark_ready
 
 pytestmark = pytest.mark.kube
 

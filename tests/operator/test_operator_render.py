@@ -6,6 +6,7 @@ import subprocess
 import sys
 
 import yaml
+
 from fraud_jobs import schema
 from fraud_operator import crd, readiness, reconcile
 from fraud_operator.render import cassandra, dashboard, elastic, kafka, spark

@@ -27,6 +27,7 @@ INVALID = [
     ({"dashboard": {"serviceType": "Ingress"}}, "spec.dashboard.serviceType"),
     ({"producer": {"rate": -5}}, "spec.producer.rate"),
     ({"elastic": {"nodeCount": 10}}, "spec.elastic.nodeCount"),
+    ({"kafka": {"storage": {"type": "ephemeral", "storageClass": "fast"}}}, "spec.kafka.storage.storageClass"),
     ({"suspend": "yes"}, "spec.suspend"),
 ]
 
