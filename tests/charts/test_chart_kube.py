@@ -26,6 +26,7 @@ from typing import Any
 
 import pytest
 import yaml
+
 from fraud_operator import crd
 
 from .helmtools import (

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from fraud_jobs import versions
 
 from .helmtools import OPERATOR_CHART, PLATFORM_CHART, REPO

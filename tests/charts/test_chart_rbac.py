@@ -7,6 +7,7 @@ from collections import defaultdict
 from pathlib import Path
 
 import pytest
+
 from fraud_operator import crd
 from fraud_operator.kube import KINDS
 
