@@ -12,10 +12,10 @@ from pathlib import Path
 
 import psutil
 import pytest
-from harness.stack import free_port
 
 from fraud_jobs.localstack import LocalStack, StackConfig, StackError
 from fraud_jobs.localstack import stack as stack_module
+from harness.stack import free_port
 
 pytestmark = pytest.mark.integration
 FRAUDCTL = [sys.executable, "-m", "fraud_jobs.cli.main"]
