@@ -88,6 +88,8 @@ def _dry_run_apply(kubeconfig: str, namespace: str, objects: list[dict[str, Any]
         "--server-side",
         "--dry-run=server",
         "--validate=strict",
+        # Dry run only: taking over fields the harness applied (e.g. the CRD) changes nothing.
+        "--force-conflicts",
         "--field-manager=chart-tests",
         "-n",
         namespace,
