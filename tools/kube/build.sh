@@ -35,7 +35,13 @@ command -v go >/dev/null || { echo "error: go is not on PATH; install Go >= 1.26
 mkdir -p "$out"
 # -p 2: the build machines have two cores shared with other work; -trimpath keeps
 # checkout paths out of the binaries.
-flags=(-p "${GO_BUILD_PARALLEL:-2}" -trimpath -ldflags "-s -w")
+# The -X flags stamp the release version, as Kubernetes' own build does; without them the API
+# server reports v0.0.0-master and clients that check it (helm's chart kubeVersion) refuse it.
+kube_minor="$(echo "$kube_version" | cut -d. -f2)"
+version_pkg=k8s.io/component-base/version
+ldflags="-s -w -X $version_pkg.gitVersion=v$kube_version -X $version_pkg.gitMajor=1"
+ldflags="$ldflags -X $version_pkg.gitMinor=$kube_minor -X $version_pkg.gitTreeState=clean"
+flags=(-p "${GO_BUILD_PARALLEL:-2}" -trimpath -ldflags "$ldflags")
 build() { # module dir, package, output name
     local dir="$1" pkg="$2" name="$3"
     [[ -x "$out/$name" ]] && return 0
