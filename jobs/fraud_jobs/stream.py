@@ -69,6 +69,7 @@ class _Item:
     partition: int
     offset: int
     tx: Transaction
+    raw: bytes | None  # the message as received, for a dead letter after parsing
 
 
 class BatchScorer:
@@ -132,7 +133,7 @@ class BatchScorer:
                 dead.append(self._dead(partition, offset, value, f"duplicate trans_num {tx.trans_num!r}", now))
                 continue
             seen.add(tx.trans_num)
-            items.append(_Item(partition, offset, tx))
+            items.append(_Item(partition, offset, tx, value))
         return items, dead
 
     def _enrichable(self, items: list[_Item], now: datetime) -> tuple[list[_Item], list[tuple]]:
@@ -143,7 +144,7 @@ class BatchScorer:
                 known.append(it)
             else:
                 reason = f"unknown cc_num {it.tx.cc_num!r}: no customer record (import the customer first)"
-                dead.append(self._dead(it.partition, it.offset, _raw_of(it), reason, now))
+                dead.append(self._dead(it.partition, it.offset, it.raw, reason, now))
         return known, dead
 
     def _stored_by_earlier_attempt(self, items: list[_Item]) -> dict[str, dict]:
@@ -183,7 +184,7 @@ class BatchScorer:
             r = results.get(it.tx.trans_num)
             if r is None:  # cannot happen while features keep every known card; never drop silently
                 dead.append(
-                    self._dead(it.partition, it.offset, _raw_of(it), "feature pipeline dropped the row", ingested_at)
+                    self._dead(it.partition, it.offset, it.raw, "feature pipeline dropped the row", ingested_at)
                 )
                 continue
             rows.append(_stored_row(it, r, model.version, ingested_at))
@@ -254,12 +255,6 @@ def _now_ms() -> datetime:
     # Cassandra keeps milliseconds; truncating here makes a re-read row compare equal.
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
-
-
-def _raw_of(it: _Item) -> str:
-    import json
-
-    return json.dumps({name: getattr(it.tx, name) for name, _ in TRANSACTION_FIELDS})
 
 
 def _stored_row(it: _Item, r, version: str, ingested_at: datetime) -> dict:
