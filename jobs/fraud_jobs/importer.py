@@ -134,7 +134,9 @@ def import_files(
     started = time.perf_counter()
     customers = read_customers(spark, customers_path).dropDuplicates(["cc_num"]).persist()
     tx = read_transactions(spark, transactions_path)
-    rows = transaction_rows(tx, customers).persist(StorageLevel.MEMORY_AND_DISK)
+    # A single input file is a single partition: spread the writes over every core.
+    writers = max(2, spark.sparkContext.defaultParallelism)
+    rows = transaction_rows(tx, customers).repartition(writers).persist(StorageLevel.MEMORY_AND_DISK)
     unknown = tx.join(customers.select("cc_num"), "cc_num", "left_anti").count()
     customer_columns = [name for name, _ in CUSTOMER_FIELDS]
     n_customers = write_dataframe(customers, keyspace, "customers", customer_columns, host, port,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from pathlib import Path
 
 from fraud_jobs.cli.importer import add_cassandra_options
@@ -16,7 +17,9 @@ def register(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--customers", help="customers file; with --transactions, train from files")
     parser.add_argument("--transactions", help="transactions file; without both, read the imported Cassandra tables")
     add_cassandra_options(parser)
-    parser.add_argument("--models-dir", default="models", help="models root; the new version goes under it")
+    models = os.environ.get("FRAUD_MODEL_PATH") or os.environ.get("FRAUD_MODELS_DIR") or "models"
+    parser.add_argument("--models-dir", default=models,
+                        help="models root; the new version goes under it (default $FRAUD_MODEL_PATH or models)")
     parser.add_argument("--report-dir", default=None,
                         help="where to write metrics.json, report.txt, pr_curve.png (default: the model version)")
     parser.add_argument("--num-trees", type=int, default=d.num_trees)
