@@ -357,6 +357,9 @@ def build(cfg: StreamConfig, spark=None):
     from fraud_jobs.streaming.history import HistoryCache
     from fraud_jobs.streaming.models import ModelWatcher
 
+    from fraud_jobs.model import resolve
+
+    resolve(cfg.models_dir, cfg.model_version)  # no model: fail before starting a JVM
     if spark is None:
         from fraud_jobs.spark_session import get_spark
 

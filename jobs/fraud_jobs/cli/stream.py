@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(sig, lambda *_: stop.set())
     try:
         stats = run_stream(cfg, stop)
-    except FileNotFoundError as exc:  # no model yet: the message says how to train one
+    except (FileNotFoundError, ConnectionError) as exc:  # no model / no Cassandra: the message says what to do
         logging.error("%s", exc)
         return 2
     print(
