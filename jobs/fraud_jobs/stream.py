@@ -353,11 +353,10 @@ def build(cfg: StreamConfig, spark=None):
     """The scorer and its Cassandra session, ready for run() (or direct calls in tests)."""
     from fraud_jobs import features
     from fraud_jobs.cassandra_io import connect
+    from fraud_jobs.model import resolve
     from fraud_jobs.streaming.customers import CustomerCache
     from fraud_jobs.streaming.history import HistoryCache
     from fraud_jobs.streaming.models import ModelWatcher
-
-    from fraud_jobs.model import resolve
 
     resolve(cfg.models_dir, cfg.model_version)  # no model: fail before starting a JVM
     if spark is None:
