@@ -125,13 +125,29 @@ def test_cluster_wide_mode_uses_cluster_role_only(helm: Path, helm_env: dict[str
 
 def test_single_namespace_mode_uses_role_in_that_namespace_only(helm: Path, helm_env: dict[str, str]) -> None:
     objects = template(helm, helm_env, OPERATOR_CHART, "--set", "watchNamespace=payments")
-    assert not by_kind(objects, "ClusterRole") and not by_kind(objects, "ClusterRoleBinding")
     (role,) = by_kind(objects, "Role")
     (binding,) = by_kind(objects, "RoleBinding")
     assert role["metadata"]["namespace"] == binding["metadata"]["namespace"] == "payments"
     assert binding["subjects"][0]["namespace"] == "fraud"  # the operator's own namespace
     args = by_kind(objects, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]["args"]
     assert "--namespace=payments" in args and "--all-namespaces" not in args
+    # Cluster-wide, only kopf's read-only startup scans (CRDs, Namespaces) ...
+    (cluster_role,) = by_kind(objects, "ClusterRole")
+    assert cluster_role["metadata"]["name"].endswith("-discovery")
+    for rule in cluster_role["rules"]:
+        assert rule["verbs"] == ["list", "watch"], rule
+        assert rule["resources"] in (["customresourcedefinitions"], ["namespaces"]), rule
+    # ... and not even those when asked.
+    strict = template(
+        helm,
+        helm_env,
+        OPERATOR_CHART,
+        "--set",
+        "watchNamespace=payments",
+        "--set",
+        "rbac.clusterDiscovery=false",
+    )
+    assert not by_kind(strict, "ClusterRole") and not by_kind(strict, "ClusterRoleBinding")
 
 
 @pytest.mark.parametrize("values", [None, OPERATOR_CHART / "ci" / "namespaced-values.yaml"], ids=_case_id)

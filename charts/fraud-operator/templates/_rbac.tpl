@@ -38,8 +38,20 @@ apps: [deployments]
 core: [services, configmaps, persistentvolumeclaims]
 {{- end }}
 
-{{/* Cluster-scoped reads kopf uses only in cluster-wide mode. */}}
+{{/*
+Cluster-scoped reads kopf itself makes at startup: it lists and watches CRDs to resolve the
+resources it serves, and, when given namespaces, lists and watches Namespaces to match them.
+Without them kopf retries each for about a minute, then falls back to what it assumes.
+*/}}
 {{- define "fraud-operator.clusterRules" -}}
+- apiGroups: [apiextensions.k8s.io]
+  resources: [customresourcedefinitions]
+  verbs: [list, watch]
+{{- if .Values.watchNamespace }}
+- apiGroups: [""]
+  resources: [namespaces]
+  verbs: [list, watch]
+{{- end }}
 {{- end }}
 
 {{/* Operator command line: scope and the health endpoint both probes call. */}}
