@@ -206,3 +206,20 @@ def test_umbrella_example_and_skaffold_use_the_laptop_spec() -> None:
         REPO / "tools/kind/skaffold-values.yaml",
     ):
         assert yaml.safe_load(path.read_text())["examplePipeline"]["spec"] == laptop, path
+
+
+def test_kind_scripts_are_valid_and_use_the_checked_in_config() -> None:
+    up = REPO / "tools" / "kind" / "up.sh"
+    e2e = REPO / "tools" / "kind" / "e2e.sh"
+    for script in (up, e2e):
+        result = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+        assert result.returncode == 0, f"{script}: {result.stderr}"
+    assert "manifests/kind-cluster.yaml" in up.read_text()
+    assert "charts/fraud-platform" in up.read_text() and "dependency update" in up.read_text()
+    assert "manifests/fraudpipeline-laptop.yaml" in e2e.read_text() and "condition=Ready" in e2e.read_text()
+    makefile = (REPO / "Makefile").read_text()
+    assert "kind-up:" in makefile and "tools/kind/up.sh" in makefile
+    assert "kind-e2e:" in makefile and "tools/kind/e2e.sh" in makefile
+    values = yaml.safe_load((REPO / "tools" / "kind" / "kind-values.yaml").read_text())
+    for key in ("strimzi", "certManager", "k8ssandra", "sparkOperator", "eck"):
+        assert values[key]["enabled"] is True, key
