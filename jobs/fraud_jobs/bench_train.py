@@ -69,7 +69,7 @@ def _sklearn_baseline(feats_pdf: Any, bounds: Any, config: Any) -> dict[str, Any
 def bench_size(spark: Any, n: int, args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     from pyspark import StorageLevel
 
-    from fraud_jobs.features import build_features
+    from fraud_jobs.features import build_features, feature_columns
     from fraud_jobs.generate import GeneratorConfig, generate
     from fraud_jobs.importer import import_files, read_customers, read_transactions
     from fraud_jobs.schema import schema_statements
@@ -106,8 +106,7 @@ def bench_size(spark: Any, n: int, args: argparse.Namespace, workdir: Path) -> d
                     "wall_seconds": round(spark_seconds, 2), "test": result.test_metrics,
                     "balanced_train_rows": result.metadata["training_data"]["rows"]["balanced_train"]}
     bounds = split_bounds(feats, config)
-    pdf = feats.select("unix_time", "is_fraud", *__import__("fraud_jobs.features", fromlist=["x"]).feature_columns()
-                       ).toPandas()
+    pdf = feats.select("unix_time", "is_fraud", *feature_columns()).toPandas()
     feats.unpersist()
     baseline = _sklearn_baseline(pdf, bounds, config)
     out["sklearn"] = baseline
