@@ -42,8 +42,8 @@ def _state() -> feed.FeedState:
     return st.session_state.setdefault(STATE_KEY, feed.FeedState())
 
 
-# Only the cheap text panels refresh often; the charts and the map redraw every 5 s, so a new
-# row never waits behind a map re-render in the browser. Twice a second, not once: on a busy
+# Only the cheap text panels refresh often; the charts and the map redraw every 10 s, so a new
+# row rarely waits behind a map re-render in the browser. Twice a second, not once: on a busy
 # two-core machine a 1 s tick put the slowest rows past the 2 s store-to-screen target
 # (`fraudctl bench dashboard`: median 1.6 s, max 2.0 s at 1 s; median 0.8 s, max 1.5 s at 0.5 s).
 @st.fragment(run_every=0.5)
@@ -73,7 +73,7 @@ def render_feed(state: feed.FeedState) -> None:
         _table(state.legit, "No transactions yet.")
 
 
-@st.fragment(run_every=5.0)
+@st.fragment(run_every=10.0)
 def charts_panel() -> None:
     render_charts(_state())
 
