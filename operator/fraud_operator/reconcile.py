@@ -54,7 +54,8 @@ CHAIN: tuple[Stage, ...] = (
 
 
 def stages(spec: Spec) -> tuple[Stage, ...]:
-    return ((ELASTIC,) if spec["elastic"]["enabled"] else ()) + CHAIN
+    """Every step, always: a disabled one renders nothing, which deletes its children."""
+    return (ELASTIC, *CHAIN)
 
 
 def desired(name: str, spec: Spec) -> list[Manifest]:
@@ -158,6 +159,8 @@ def reconcile(api: Api, body: dict[str, Any], emit: Emit) -> Outcome:
                 False, "Waiting", f"waiting for {blocked.title} before starting {stage.title}"))
             continue
         verdict = sync_stage(ctx, stage)
+        if stage is ELASTIC and not spec["elastic"]["enabled"]:
+            continue  # cleaned up; no ElasticReady condition while disabled
         previous = out.verdicts.get(stage.condition)
         if previous is None or previous.ready:
             out.verdicts[stage.condition] = verdict
