@@ -10,7 +10,8 @@ by patching child status (see tests/operator/fakes.py).
 
 Fixtures:
     kube              (session) a `KubeCluster`: `.kubeconfig` (Path, admin token), `.server`
-                      (https URL), `.token` (admin bearer token), `.api_client` (kubernetes
+                      (https URL), `.ca_path` (its CA bundle), `.token` (admin bearer token),
+                      `.api_client` (kubernetes
                       ApiClient), `.kubectl(*args)` (runs kubectl against it),
                       `.apply(obj_or_list, namespace=None)` (server-side apply, returns the live
                       objects), `.service_account_token(namespace, name)` (a TokenRequest token,
@@ -159,9 +160,6 @@ class KubeCluster:
             cfg = client.Configuration()
             config.load_kube_config(config_file=str(self.kubeconfig), client_configuration=cfg)
             cfg.connection_pool_maxsize = 16
-            import urllib3  # loopback with the apiserver's self-signed cert: no per-call warning
-
-            urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
             self._client = client.ApiClient(cfg)
         return self._client
 
@@ -204,8 +202,13 @@ class KubeCluster:
                             "spec": {"expirationSeconds": seconds}})
         return result["status"]["token"]
 
+    @property
+    def ca_path(self) -> Path:
+        """The apiserver's self-generated serving certificate chain (leaf + its CA)."""
+        return self.workdir / "certs" / "apiserver.crt"
+
     def kubeconfig_for_token(self, token: str, path: Path, user: str = "tester") -> Path:
-        path.write_text(yaml.safe_dump(_kubeconfig(self.server, token, user)))
+        path.write_text(yaml.safe_dump(_kubeconfig(self.server, token, user, self.ca_path)))
         return path
 
     def stop(self) -> None:
@@ -213,10 +216,10 @@ class KubeCluster:
             _stop(proc)
 
 
-def _kubeconfig(server: str, token: str, user: str) -> dict:
+def _kubeconfig(server: str, token: str, user: str, ca: Path) -> dict:
     return {
         "apiVersion": "v1", "kind": "Config", "current-context": "test",
-        "clusters": [{"name": "test", "cluster": {"server": server, "insecure-skip-tls-verify": True}}],
+        "clusters": [{"name": "test", "cluster": {"server": server, "certificate-authority": str(ca)}}],
         "users": [{"name": user, "user": {"token": token}}],
         "contexts": [{"name": "test", "context": {"cluster": "test", "user": user}}],
     }
@@ -320,7 +323,8 @@ def start_cluster(work: Path) -> KubeCluster:
     try:
         apiserver, cluster.server = start_apiserver(bins, work, etcd_url, token)
         cluster.processes.append(apiserver)
-        cluster.kubeconfig.write_text(yaml.safe_dump(_kubeconfig(cluster.server, token, "admin")))
+        cluster.kubeconfig.write_text(yaml.safe_dump(_kubeconfig(cluster.server, token, "admin",
+                                                                 cluster.ca_path)))
         cluster.processes.append(start_controller_manager(bins, work, cluster.kubeconfig))
         from fraud_operator import crd
 
