@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 
 def register(parser: argparse.ArgumentParser) -> None:
@@ -29,7 +30,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     metrics = {"model_version": version, **metrics}
     if args.report_dir:
-        write_report(args.report_dir, metrics, y, p, f"{args.transactions}, model {version}")
+        # The plot title holds the file name only, so it fits the figure.
+        write_report(args.report_dir, metrics, y, p, f"{Path(args.transactions).name}, {version}")
     if args.json:
         print(json.dumps(metrics, indent=2, sort_keys=True))
     else:
