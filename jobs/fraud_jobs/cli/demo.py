@@ -10,7 +10,6 @@ stack, so a second run is quick.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import secrets
 import subprocess
@@ -144,9 +143,8 @@ def _feed_buckets(now: datetime, minutes: int) -> list[str]:
 
 def summary_line(session, keyspace: str, topic: str, consumer: str, started: float) -> str:
     """One line: what the stream stored in the last 5 minutes, dead letters, its position."""
-    rows = session.execute(
-        f"SELECT is_fraud, model_version FROM {keyspace}.transaction_feed WHERE bucket IN ?",
-        [_feed_buckets(datetime.now(UTC), 5)], timeout=10)
+    feed = session.prepare(f"SELECT is_fraud, model_version FROM {keyspace}.transaction_feed WHERE bucket IN ?")
+    rows = session.execute(feed, [_feed_buckets(datetime.now(UTC), 5)], timeout=10)
     scored = fraud = 0
     models: set[str] = set()
     for row in rows:
@@ -263,8 +261,10 @@ def _watch(children: list, session, args: argparse.Namespace, started: float) ->
                 if not child.running():
                     raise RuntimeError(f"{child.name} exited with code {child.process.returncode}; "
                                        f"last lines of {child.log_path}:\n{child.log_tail()}")
-            with contextlib.suppress(Exception):  # a slow summary query must not stop the demo
+            try:
                 print(summary_line(session, args.keyspace, args.topic, "fraud-stream", started), flush=True)
+            except Exception as exc:  # a slow or failed summary query must not stop the demo
+                print(f"[summary unavailable: {type(exc).__name__}: {exc}]", flush=True)
             time.sleep(args.summary_every)
     finally:
         session.cluster.shutdown()
