@@ -165,6 +165,15 @@ def model_schema() -> Schema:
     ])
 
 
+def data_schema() -> Schema:
+    return _obj("The historical customers and transactions the import job loads.", {
+        "customers": _str("/data/customers.csv", "Customers file (CSV, CSV.gz or Parquet): a path the Spark pods "
+                          "see or a URI such as s3a://bucket/customers.parquet.", None, 1024),
+        "transactions": _str("/data/transactions.csv", "Transactions file, same formats as customers.",
+                             None, 1024),
+    })
+
+
 def apps_schema() -> dict[str, Schema]:
     return {
         "producer": _obj("The transaction producer (a data source for demos and load tests).", {
@@ -181,6 +190,9 @@ def apps_schema() -> dict[str, Schema]:
         "api": _obj("The REST API.", {
             "enabled": _bool(True, "Run the REST API."),
             "replicas": _int(1, 1, 10, "API pods."),
+            "tokenSecret": _str(None, "Secret (key 'token') holding the API's bearer token; default "
+                                "<pipeline name>-api-token. The API refuses to start without it.",
+                                r"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", 253),
         }),
     }
 
@@ -202,6 +214,7 @@ def spec_schema() -> Schema:
         "cassandra": cassandra_schema(),
         "spark": spark_schema(),
         "model": model_schema(),
+        "data": data_schema(),
         **apps_schema(),
         "elastic": elastic_schema(),
     }

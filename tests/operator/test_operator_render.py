@@ -148,3 +148,26 @@ def test_render_cli_names_a_file_without_pipelines(tmp_path) -> None:
     proc = subprocess.run([sys.executable, "-m", "fraud_jobs.cli.main", "operator", "render", str(path)],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "no document with kind: FraudPipeline" in proc.stderr
+
+
+def _env(container: dict) -> dict[str, dict]:
+    return {e["name"]: e for e in container["env"]}
+
+
+def test_import_application_is_told_where_the_historical_data_is() -> None:
+    objs = spark.render_import("p", spec(data={"customers": "s3a://b/c.parquet", "transactions": "/data/t.csv.gz"}))
+    (app,) = by_kind(objs, "SparkApplication")
+    for role in ("driver", "executor"):
+        env = _env(app["spec"][role])
+        assert env["FRAUD_CUSTOMERS"]["value"] == "s3a://b/c.parquet"
+        assert env["FRAUD_TRANSACTIONS"]["value"] == "/data/t.csv.gz"
+
+
+def test_api_reads_its_token_from_a_secret() -> None:
+    def token_ref(s: dict) -> dict:
+        deployments = {d["metadata"]["name"]: d for d in by_kind(dashboard.render("p", s), "Deployment")}
+        (container,) = deployments[dashboard.api_name("p")]["spec"]["template"]["spec"]["containers"]
+        return _env(container)["FRAUD_API_TOKEN"]["valueFrom"]["secretKeyRef"]
+
+    assert token_ref(spec()) == {"name": "p-api-token", "key": "token"}
+    assert token_ref(spec(api={"tokenSecret": "my-token"}))["name"] == "my-token"

@@ -20,6 +20,11 @@ def dashboard_name(pipeline: str) -> str:
     return f"{pipeline}-dashboard"
 
 
+def api_token_secret(pipeline: str) -> str:
+    """The Secret the user creates with the API's bearer token (key 'token')."""
+    return f"{pipeline}-api-token"
+
+
 def api_name(pipeline: str) -> str:
     return f"{pipeline}-api"
 
@@ -89,7 +94,9 @@ def render(pipeline: str, spec: Spec) -> list[Manifest]:
                                  dashboard["serviceType"]))
     api = spec["api"]
     if api["enabled"]:
-        container = _container("api", dashboard["image"], ["api"], env, API_PORT, mounts)
+        token = {"name": "FRAUD_API_TOKEN", "valueFrom": {"secretKeyRef": {
+            "name": api.get("tokenSecret") or api_token_secret(pipeline), "key": "token"}}}
+        container = _container("api", dashboard["image"], ["api"], [*env, token], API_PORT, mounts)
         children.append(_deployment(pipeline, api_name(pipeline), "api", scale * api["replicas"],
                                     container, volumes))
         children.append(_service(pipeline, api_name(pipeline), "api", API_PORT, "ClusterIP"))

@@ -93,7 +93,14 @@ def render_import(pipeline: str, spec: Spec) -> list[Manifest]:
         children.append(manifest("v1", "PersistentVolumeClaim", models_claim(pipeline), pipeline, "models",
                                  IMPORT_STAGE, claim))
     return [*children, manifest(API, "SparkApplication", import_name(pipeline), pipeline, "spark-import", IMPORT_STAGE,
-                     application_spec(pipeline, spec, "import", "spark-import", BATCH_RESTART))]
+                     application_spec(pipeline, spec, "import", "spark-import", BATCH_RESTART,
+                                      extra_env=_data_env(spec)))]
+
+
+def _data_env(spec: Spec) -> list[dict[str, Any]]:
+    """Where the import finds the historical data (fraudctl import reads these variables)."""
+    return [{"name": "FRAUD_CUSTOMERS", "value": spec["data"]["customers"]},
+            {"name": "FRAUD_TRANSACTIONS", "value": spec["data"]["transactions"]}]
 
 
 def render_model(pipeline: str, spec: Spec) -> list[Manifest]:
