@@ -101,14 +101,16 @@ def with_customer_features(tx: DataFrame, customers: DataFrame) -> DataFrame:
     day = F.to_date("trans_date")
     hour = F.substring("trans_time", 1, 2).cast("int")
     distance = haversine_km(F.col("lat"), F.col("long"), F.col("merch_lat"), F.col("merch_long"))
-    return (
-        joined.withColumn("age", age_at(F.col("dob"), day))
-        .withColumn("distance", distance)
-        .withColumn("hour", hour)
+    # One projection (withColumns), not a chain of withColumn: each withColumn re-analyses
+    # the whole plan, which the streaming job pays on every micro-batch.
+    return joined.withColumns({
+        "age": age_at(F.col("dob"), day),
+        "distance": distance,
+        "hour": hour,
         # ISO day of week, Monday = 1 ... Sunday = 7.
-        .withColumn("day_of_week", ((F.dayofweek(day) + 5) % 7 + 1).cast("int"))
-        .withColumn("is_night", F.when(hour.isin(*NIGHT_HOURS), 1).otherwise(0))
-    )
+        "day_of_week": ((F.dayofweek(day) + 5) % 7 + 1).cast("int"),
+        "is_night": F.when(hour.isin(*NIGHT_HOURS), 1).otherwise(0),
+    })
 
 
 def _window_aggregates(rows: DataFrame) -> DataFrame:
@@ -144,17 +146,18 @@ def _window_aggregates(rows: DataFrame) -> DataFrame:
         return F.round(earlier(F.sum(amt), seconds), 2)
 
     amt = F.col("amt")
-    out = rows.withColumn("_prev_time", F.lag("unix_time").over(ordered))
-    out = out.withColumn("_prev_lat", F.lag("merch_lat").over(ordered))
-    out = out.withColumn("_prev_long", F.lag("merch_long").over(ordered))
+    columns = {
+        "_prev_time": F.lag("unix_time").over(ordered),
+        "_prev_lat": F.lag("merch_lat").over(ordered),
+        "_prev_long": F.lag("merch_long").over(ordered),
+    }
     for name, seconds in SHORT_WINDOWS_SECONDS.items():
-        out = out.withColumn(f"tx_count_{name}", earlier(F.count(F.lit(1)), seconds))
-    out = out.withColumn("amt_sum_24h", F.coalesce(earlier_amount(SHORT_WINDOWS_SECONDS["24h"]), F.lit(0.0)))
-    out = out.withColumn("tx_count_30d", earlier(F.count(F.lit(1)), HISTORY_WINDOW_SECONDS))
-    out = out.withColumn("_amt_sum_30d", earlier_amount(HISTORY_WINDOW_SECONDS))
-    return out.withColumn(
-        "_cat_count_30d", earlier(F.count(F.lit(1)), HISTORY_WINDOW_SECONDS, by_card_cat, same_second_cat_on)
-    )
+        columns[f"tx_count_{name}"] = earlier(F.count(F.lit(1)), seconds)
+    columns["amt_sum_24h"] = F.coalesce(earlier_amount(SHORT_WINDOWS_SECONDS["24h"]), F.lit(0.0))
+    columns["tx_count_30d"] = earlier(F.count(F.lit(1)), HISTORY_WINDOW_SECONDS)
+    columns["_amt_sum_30d"] = earlier_amount(HISTORY_WINDOW_SECONDS)
+    columns["_cat_count_30d"] = earlier(F.count(F.lit(1)), HISTORY_WINDOW_SECONDS, by_card_cat, same_second_cat_on)
+    return rows.withColumns(columns)
 
 
 def _finish_history(df: DataFrame) -> DataFrame:
@@ -166,21 +169,18 @@ def _finish_history(df: DataFrame) -> DataFrame:
     count = F.col("tx_count_30d")
     mean = F.when(count > 0, F.col("_amt_sum_30d") / count)
     prev_km = haversine_km(F.col("_prev_lat"), F.col("_prev_long"), F.col("merch_lat"), F.col("merch_long"))
-    return (
-        df.withColumn("secs_since_prev", F.when(has_prev, gap).otherwise(window))
-        .withColumn("km_from_prev", F.when(has_prev, prev_km).otherwise(F.lit(NO_PREVIOUS)))
-        .withColumn("amt_sum_24h", F.col("amt_sum_24h").cast("double"))
-        .withColumn("amt_mean_30d", F.coalesce(mean, F.lit(0.0)))
+    return df.withColumns({
+        "secs_since_prev": F.when(has_prev, gap).otherwise(window),
+        "km_from_prev": F.when(has_prev, prev_km).otherwise(F.lit(NO_PREVIOUS)),
+        "amt_sum_24h": F.col("amt_sum_24h").cast("double"),
+        "amt_mean_30d": F.coalesce(mean, F.lit(0.0)),
         # With no history the transaction is its own yardstick: ratio 1, not an outlier.
-        .withColumn("amt_ratio_30d", F.coalesce(F.col("amt") / mean, F.lit(1.0)))
-        .withColumn(
-            "category_share_30d", F.when(count > 0, F.col("_cat_count_30d") / count).otherwise(F.lit(0.0))
-        )
-        .withColumn("tx_count_1h", F.col("tx_count_1h").cast("int"))
-        .withColumn("tx_count_24h", F.col("tx_count_24h").cast("int"))
-        .withColumn("tx_count_30d", F.col("tx_count_30d").cast("int"))
-        .drop("_prev_time", "_prev_lat", "_prev_long", "_amt_sum_30d", "_cat_count_30d")
-    )
+        "amt_ratio_30d": F.coalesce(F.col("amt") / mean, F.lit(1.0)),
+        "category_share_30d": F.when(count > 0, F.col("_cat_count_30d") / count).otherwise(F.lit(0.0)),
+        "tx_count_1h": F.col("tx_count_1h").cast("int"),
+        "tx_count_24h": F.col("tx_count_24h").cast("int"),
+        "tx_count_30d": F.col("tx_count_30d").cast("int"),
+    }).drop("_prev_time", "_prev_lat", "_prev_long", "_amt_sum_30d", "_cat_count_30d")
 
 
 def with_history_features(tx: DataFrame, history: DataFrame | None = None) -> DataFrame:
