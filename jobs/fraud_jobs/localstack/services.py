@@ -8,6 +8,7 @@ metadata request, a CQL query).
 from __future__ import annotations
 
 import base64
+import socket
 import subprocess
 import uuid
 from dataclasses import dataclass
@@ -29,6 +30,12 @@ class Service(Protocol):
     def command(self, cfg: StackConfig, java: str) -> list[str]: ...
     def healthy(self, cfg: StackConfig) -> bool: ...
     def client_port(self, cfg: StackConfig) -> int: ...
+
+
+def _accepts_connections(host: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(1.0)
+        return sock.connect_ex((host, port)) == 0
 
 
 def _jvm_common(cfg: StackConfig, name: str, heap: str) -> list[str]:
@@ -126,9 +133,11 @@ class Kafka:
         from kafka import KafkaAdminClient
         from kafka.errors import KafkaError
 
+        if not _accepts_connections(cfg.host, cfg.kafka_port):
+            return False  # not listening yet: don't let the client sit out its bootstrap timeout
         try:
             admin = KafkaAdminClient(bootstrap_servers=cfg.kafka_bootstrap, request_timeout_ms=3000,
-                                     client_id="fraudctl-health")
+                                     bootstrap_timeout_ms=3000, client_id="fraudctl-health")
         except (KafkaError, OSError, ValueError):
             return False
         try:
@@ -261,6 +270,8 @@ auto_snapshot: false
     def healthy(self, cfg: StackConfig) -> bool:
         from cassandra.cluster import Cluster, NoHostAvailable
 
+        if not _accepts_connections(cfg.host, cfg.cassandra_port):
+            return False
         cluster = Cluster([cfg.host], port=cfg.cassandra_port, connect_timeout=3, control_connection_timeout=3)
         try:
             session = cluster.connect()
