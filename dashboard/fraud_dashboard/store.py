@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fraud_dashboard.config import CassandraConfig
-from fraud_jobs.schema import TRANSACTION_TABLES
+from fraud_jobs.schema import FEED_COLUMNS, TRANSACTION_TABLES
 
 CC_NUM_RE = re.compile(r"^[0-9]{8,19}$")
 CC_NUM_PATTERN = CC_NUM_RE.pattern
@@ -51,21 +51,6 @@ TRANSACTION_COLUMNS = (
     "model_version",
     "source",
     "ingested_at",
-)
-FEED_COLUMNS = (
-    "bucket",
-    "ingested_at",
-    "trans_num",
-    "cc_num",
-    "trans_time",
-    "category",
-    "merchant",
-    "amt",
-    "merch_lat",
-    "merch_long",
-    "is_fraud",
-    "fraud_probability",
-    "model_version",
 )
 
 

@@ -170,6 +170,23 @@ CREATE TABLE IF NOT EXISTS {ks}.transaction_feed (
 
 TRANSACTION_TABLES = ("fraud_transaction", "non_fraud_transaction")
 
+# Columns of transaction_feed, as the stream writes them and the dashboard reads them.
+FEED_COLUMNS = (
+    "bucket",
+    "ingested_at",
+    "trans_num",
+    "cc_num",
+    "trans_time",
+    "category",
+    "merchant",
+    "amt",
+    "merch_lat",
+    "merch_long",
+    "is_fraud",
+    "fraud_probability",
+    "model_version",
+)
+
 
 @dataclass(frozen=True)
 class Replication:

@@ -18,7 +18,7 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from fraud_jobs.schema import TRANSACTION_TABLES
+from fraud_jobs.schema import FEED_COLUMNS, TRANSACTION_TABLES
 
 TRANSACTION_COLUMNS = (
     "cc_num",
@@ -38,21 +38,6 @@ TRANSACTION_COLUMNS = (
     "kafka_partition",
     "kafka_offset",
     "ingested_at",
-)
-FEED_COLUMNS = (
-    "bucket",
-    "ingested_at",
-    "trans_num",
-    "cc_num",
-    "trans_time",
-    "category",
-    "merchant",
-    "amt",
-    "merch_lat",
-    "merch_long",
-    "is_fraud",
-    "fraud_probability",
-    "model_version",
 )
 DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "raw", "reason", "received_at")
 SOURCE = "stream"
