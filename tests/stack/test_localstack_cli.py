@@ -99,3 +99,11 @@ def test_down_stops_only_its_own_processes(isolated_kafka: LocalStack) -> None:
     finally:
         bystander.kill()
         bystander.wait()
+
+
+def test_kafka_cluster_ids_never_look_like_options() -> None:
+    from fraud_jobs.localstack.services import new_cluster_id
+
+    ids = [new_cluster_id() for _ in range(2000)]  # 2000 draws: a leading '-' would show ~31 times
+    assert all(not i.startswith("-") and len(i) == 22 for i in ids)
+    assert len(set(ids)) == len(ids)

@@ -32,6 +32,15 @@ class Service(Protocol):
     def client_port(self, cfg: StackConfig) -> int: ...
 
 
+def new_cluster_id() -> str:
+    """A KRaft cluster id: a UUID in URL-safe base64. One starting with '-' would be read by
+    kafka-storage's argument parser as an option, so draw again (1 time in 64)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if cluster_id[0] != "-":
+            return cluster_id
+
+
 def _accepts_connections(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(1.0)
@@ -107,7 +116,7 @@ class Kafka:
             self._format(cfg, java, props)
 
     def _format(self, cfg: StackConfig, java: str, props: Path) -> None:
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = new_cluster_id()
         cmd = [java, "-cp", ":".join(artifacts.kafka_classpath()),
                f"-Dlog4j2.configurationFile={props.parent / 'log4j2.properties'}",
                "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)]
