@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from fraud_dashboard.config import CassandraConfig
-from fraud_jobs.schema import FEED_COLUMNS, TRANSACTION_TABLES
+from fraud_jobs.schema import FEED_COLUMNS, STORED_TRANSACTION_COLUMNS, TRANSACTION_TABLES
 
 CC_NUM_RE = re.compile(r"^[0-9]{8,19}$")
 CC_NUM_PATTERN = CC_NUM_RE.pattern
@@ -35,23 +35,8 @@ _MIN_TIME = datetime(1900, 1, 1, tzinfo=UTC)
 _MAX_TIME = datetime(3000, 1, 1, tzinfo=UTC)
 _ONE_MS = timedelta(milliseconds=1)
 
-TRANSACTION_COLUMNS = (
-    "cc_num",
-    "trans_time",
-    "trans_num",
-    "category",
-    "merchant",
-    "amt",
-    "merch_lat",
-    "merch_long",
-    "distance",
-    "age",
-    "is_fraud",
-    "fraud_probability",
-    "model_version",
-    "source",
-    "ingested_at",
-)
+# What a statement shows: every stored column but the stream's Kafka coordinates.
+TRANSACTION_COLUMNS = tuple(c for c in STORED_TRANSACTION_COLUMNS if c not in ("kafka_partition", "kafka_offset"))
 
 
 class CassandraUnavailable(RuntimeError):

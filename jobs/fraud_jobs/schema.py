@@ -170,6 +170,14 @@ CREATE TABLE IF NOT EXISTS {ks}.transaction_feed (
 
 TRANSACTION_TABLES = ("fraud_transaction", "non_fraud_transaction")
 
+# Columns of fraud_transaction / non_fraud_transaction in table order (the DDL above);
+# tests/jobs check the two agree.
+STORED_TRANSACTION_COLUMNS = (
+    "cc_num", "trans_time", "trans_num", "category", "merchant", "amt", "merch_lat", "merch_long",
+    "distance", "age", "is_fraud", "fraud_probability", "model_version", "source",
+    "kafka_partition", "kafka_offset", "ingested_at",
+)
+
 # Columns of transaction_feed, as the stream writes them and the dashboard reads them.
 FEED_COLUMNS = (
     "bucket",

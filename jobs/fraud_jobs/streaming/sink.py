@@ -18,27 +18,9 @@ import json
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from fraud_jobs.schema import FEED_COLUMNS, TRANSACTION_TABLES
+from fraud_jobs.schema import FEED_COLUMNS, STORED_TRANSACTION_COLUMNS, TRANSACTION_TABLES
 
-TRANSACTION_COLUMNS = (
-    "cc_num",
-    "trans_time",
-    "trans_num",
-    "category",
-    "merchant",
-    "amt",
-    "merch_lat",
-    "merch_long",
-    "distance",
-    "age",
-    "is_fraud",
-    "fraud_probability",
-    "model_version",
-    "source",
-    "kafka_partition",
-    "kafka_offset",
-    "ingested_at",
-)
+TRANSACTION_COLUMNS = STORED_TRANSACTION_COLUMNS
 DEAD_LETTER_COLUMNS = ("topic", "partition", "offset", "raw", "reason", "received_at")
 SOURCE = "stream"
 
